@@ -1,0 +1,70 @@
+# Makefile for pg_jobmon (PGXS)
+#
+#   make              build the C module and the versioned install script
+#   make install      install into the PostgreSQL found by pg_config
+#   make test         install dependencies, build, install, run every test
+#                     against a private throwaway cluster, stop it again
+#   make demo         the same set-up, then a short logged example
+#   make bench        benchmarks, each printing its figures beside a baseline
+#   make fuzz         libFuzzer run of the cron parser and calculator
+#   make start | psql | stop   keep a private cluster to explore by hand
+
+EXTENSION  = pg_jobmon
+EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
+
+PG_CONFIG ?= pg_config
+
+# The install script is assembled from one file per object family, in
+# dependency order: tables before the functions that use them, functions
+# before the views and grants that name them.
+SQL_DIRS    = tables functions procedures views grants
+SQL_SOURCES = sql/header.sql $(foreach d,$(SQL_DIRS),$(sort $(wildcard sql/$(d)/*.sql)))
+
+MODULE_big   = $(EXTENSION)
+OBJS         = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+PG_CPPFLAGS  = -I$(srcdir)/src
+DATA_built   = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA         = $(wildcard updates/$(EXTENSION)--*--*.sql)
+DOCS         = doc/$(EXTENSION).md
+EXTRA_CLEAN  = sql/$(EXTENSION)--*.sql
+
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifeq ($(PGXS),)
+# No server development files yet: only the targets that install them work.
+all install:
+	@echo "pg_config --pgxs found nothing; run 'make deps' (or 'make test') first" >&2; exit 1
+clean:
+	rm -f $(EXTRA_CLEAN) $(OBJS) $(EXTENSION).so
+else
+include $(PGXS)
+endif
+
+sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(EXTENSION).control
+	cat $(SQL_SOURCES) > $@
+
+.PHONY: deps test demo bench fuzz start stop psql
+
+deps:
+	tools/deps.sh
+
+test:
+	tools/run.sh test
+
+demo:
+	tools/run.sh demo
+
+bench:
+	tools/run.sh bench
+
+fuzz:
+	tools/deps.sh
+	$(MAKE) -C fuzz run
+
+start:
+	tools/run.sh start
+
+stop:
+	tools/cluster.sh stop
+
+psql:
+	tools/cluster.sh psql

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# cluster.sh - a private, throwaway PostgreSQL cluster for tests and demos.
+#
+#   cluster.sh start    initdb if needed, then start (pg_cron preloaded)
+#   cluster.sh stop     stop it (the data directory stays for next time)
+#   cluster.sh destroy  stop it and remove the data directory
+#   cluster.sh psql     open psql on it
+#   cluster.sh env      print the PG* variables that reach it
+#
+# The data directory lives inside the checkout (tmp/pgdata, ignored by git),
+# the socket in a short directory under /tmp (socket paths are limited to
+# about 100 bytes), the port is PGJ_PORT (default 54329).  As root the server
+# runs as the "postgres" system user, since initdb refuses to run as root.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+PG_MAJOR=${PG_MAJOR:-15}
+BINDIR=${PG_BINDIR:-/usr/lib/postgresql/$PG_MAJOR/bin}
+PGDATA=${PGJ_DATA:-$top/tmp/pgdata}
+PORT=${PGJ_PORT:-54329}
+SOCKDIR=/tmp/pg_jobmon.$(printf '%s:%s' "$PGDATA" "$PORT" | md5sum | cut -c1-10)
+LOGFILE=$(dirname "$PGDATA")/postgres.log
+DBUSER=postgres
+
+as_owner() {
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+[ "$(id -u)" -eq 0 ] || DBUSER=$(id -un)
+
+print_env() {
+	echo "export PGHOST=$SOCKDIR PGPORT=$PORT PGUSER=$DBUSER PGDATABASE=${PGDATABASE:-postgres}"
+}
+
+init() {
+	[ -f "$PGDATA/PG_VERSION" ] && return 0
+	mkdir -p "$PGDATA"
+	[ "$(id -u)" -eq 0 ] && chown -R postgres: "$(dirname "$PGDATA")"
+	as_owner "$BINDIR/initdb" -D "$PGDATA" -U "$DBUSER" --auth=trust \
+		--encoding=UTF8 --locale=C.UTF-8 >/dev/null
+	cat >> "$PGDATA/postgresql.conf" <<CONF
+# pg_jobmon private cluster
+listen_addresses = ''
+port = $PORT
+unix_socket_directories = '$SOCKDIR'
+shared_preload_libraries = 'pg_cron'
+cron.database_name = 'postgres'
+cron.use_background_workers = on
+max_worker_processes = 32
+log_min_messages = warning
+CONF
+}
+
+start() {
+	init
+	mkdir -p "$SOCKDIR"
+	[ "$(id -u)" -eq 0 ] && chown postgres: "$SOCKDIR"
+	if as_owner "$BINDIR/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
+		return 0
+	fi
+	as_owner "$BINDIR/pg_ctl" -D "$PGDATA" -l "$LOGFILE" -w -t 60 start >/dev/null
+}
+
+stop() {
+	[ -f "$PGDATA/postmaster.pid" ] || return 0
+	as_owner "$BINDIR/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null || true
+}
+
+case "${1:-}" in
+start) start ;;
+stop) stop ;;
+destroy) stop; rm -rf "$PGDATA" "$SOCKDIR" ;;
+psql) shift; eval "$(print_env)"; exec psql "$@" ;;
+env) print_env ;;
+*) echo "usage: $0 start|stop|destroy|psql|env" >&2; exit 2 ;;
+esac

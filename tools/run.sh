@@ -27,7 +27,7 @@ start)
 	exit 0
 	;;
 test | demo | bench)
-	export PGJ_DATA="$top/tmp/pgdata-$target"
+	export PGJ_DATA=${PGJ_DATA:-$top/tmp/pgdata-$target}
 	export PGJ_PORT=${PGJ_PORT:-$((54330 + $(printf '%s' "$target" | cksum | cut -c1-2)))}
 	trap 'tools/cluster.sh destroy' EXIT
 	tools/cluster.sh destroy

@@ -6,8 +6,13 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
+# C unit tests and the differential test against another cron engine
+# need no database.
 if [ -f test/c/Makefile ]; then
 	make -s -C test/c run
+fi
+if [ -x test/diff/run.sh ]; then
+	test/diff/run.sh
 fi
 
 export PGDATABASE=jobmon_test

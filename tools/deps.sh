@@ -16,9 +16,13 @@ packages=(
 	libtap-parser-sourcehandler-pgtap-perl	# pg_prove
 	check					# C unit tests
 	clang					# libFuzzer
-	nodejs npm				# cron differential test and bench
 	gcc make
 )
+# The cron differential test and bench run croner under Node.js; a machine
+# that already has node and npm (from any source) keeps them.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -5,6 +5,7 @@ set -euo pipefail
 db=${1:?usage: setup-db.sh DATABASE}
 
 psql -X -q -v ON_ERROR_STOP=1 -d postgres <<SQL
+SET client_min_messages = warning;
 DROP DATABASE IF EXISTS "$db" WITH (FORCE);
 CREATE DATABASE "$db";
 SQL

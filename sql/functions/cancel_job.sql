@@ -28,7 +28,7 @@ BEGIN
 
     IF v_job.pid <> pg_backend_pid() AND EXISTS (
         SELECT FROM pg_catalog.pg_stat_activity a
-        WHERE a.pid = v_job.pid AND a.backend_start <= v_job.start_time)
+        WHERE a.pid = v_job.pid)
     THEN
         v_signalled := pg_catalog.pg_cancel_backend(v_job.pid);
     END IF;

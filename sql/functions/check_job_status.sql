@@ -75,7 +75,7 @@ BEGIN
             SELECT m.*,
                    a.pid IS NOT NULL AND m.end_time IS NULL AND now() - m.start_time >= m.shortest AS is_running
             FROM missing m
-            LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = m.pid AND a.backend_start <= m.start_time
+            LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = m.pid
         ),
         problems AS (
             SELECT f.alert_code, f.alert_status, f.job_name, f.alert_text FROM failed f
@@ -95,7 +95,7 @@ BEGIN
         blocked AS (
             SELECT DISTINCT j.job_name
             FROM @extschema@.job_log j
-            JOIN pg_catalog.pg_stat_activity a ON a.pid = j.pid AND a.backend_start <= j.start_time
+            JOIN pg_catalog.pg_stat_activity a ON a.pid = j.pid
             JOIN pg_catalog.pg_locks k ON k.pid = j.pid AND NOT k.granted
             WHERE j.end_time IS NULL AND j.start_time > now() - p_history
         )

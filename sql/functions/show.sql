@@ -72,15 +72,14 @@ AS $$
     ORDER BY d.job_id DESC, d.step_id
 $$;
 
--- Jobs not yet ended whose backend is still alive (a backend that started
--- after the job did has only reused the pid).
+-- Jobs not yet ended whose backend is still alive.
 CREATE FUNCTION @extschema@.show_running(integer DEFAULT 10)
 RETURNS SETOF @extschema@.job_log
 LANGUAGE sql STABLE
 SET search_path = @extschema@, pg_temp
 AS $$
     SELECT j.* FROM @extschema@.job_log j
-    JOIN pg_catalog.pg_stat_activity a ON a.pid = j.pid AND a.backend_start <= j.start_time
+    JOIN pg_catalog.pg_stat_activity a ON a.pid = j.pid
     WHERE j.end_time IS NULL
     ORDER BY j.job_id DESC
     LIMIT $1

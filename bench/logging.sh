@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# logging.sh - what autonomous logging costs.
+#
+# One logged job of one step (add_job, add_step, update_step, close_job),
+# measured three ways in the same cluster, one client, same duration each:
+#   pg_jobmon         the extension: one reused dblink connection per session
+#   floor             the same four writes as plain SQL in the caller's own
+#                     transaction: not autonomous, the least possible cost
+#   connection/call   the classic autonomous method: a new dblink connection
+#                     for every write (what pg_jobmon 1.x did)
+# Targets: pg_jobmon <= 2.5x the floor, and >= 30x faster than connection/call.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+secs=${BENCH_SECONDS:-10}
+
+psql -X -q -v ON_ERROR_STOP=1 -f "$here/logging/setup.sql"
+
+run() {	# run FUNCTION: microseconds per logged job
+	pgbench -n -c 1 -T "$secs" -f <(echo "SELECT bench.$1();") 2>/dev/null |
+		sed -n 's/^tps = \([0-9.]*\).*/\1/p' | awk '{ printf "%.1f", 1e6 / $1 }'
+}
+
+floor=$(run logged_job_floor)
+ours=$(run logged_job_jobmon)
+classic=$(run logged_job_connection_per_call)
+
+printf '%-34s %10s us/job\n' "floor (plain SQL, caller's txn)" "$floor" \
+	"pg_jobmon (reused connection)" "$ours" \
+	"connection per call (1.x method)" "$classic"
+awk -v f="$floor" -v o="$ours" -v c="$classic" 'BEGIN {
+	printf "pg_jobmon / floor               = %.2fx (target <= 2.5x)\n", o / f
+	printf "connection per call / pg_jobmon = %.1fx (target >= 30x)\n", c / o
+}'

@@ -68,8 +68,8 @@ SELECT results_eq(format('SELECT action FROM jobmon.show_detail(%s::bigint)', :j
                   'fifty steps come back in the order they were added');
 
 -- Ids beyond 2^31 work everywhere (pg_jobmon 1.x had int casts).
-SELECT setval('jobmon.job_log_job_id_seq', 3000000000) \g /dev/null
-SELECT setval('jobmon.job_detail_step_id_seq', 3000000000) \g /dev/null
+SELECT setval('jobmon.job_log_job_id_seq', greatest(3000000000, (SELECT last_value FROM jobmon.job_log_job_id_seq))) \g /dev/null
+SELECT setval('jobmon.job_detail_step_id_seq', greatest(3000000000, (SELECT last_value FROM jobmon.job_detail_step_id_seq))) \g /dev/null
 SELECT jobmon.add_job('logging test big id') AS bigjob \gset
 SELECT jobmon.add_step(:bigjob, 'big step') AS bigstep \gset
 SELECT jobmon.update_step(:bigstep, 'OK', 'fine') \g /dev/null

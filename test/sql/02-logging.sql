@@ -49,9 +49,11 @@ SELECT is((SELECT status FROM jobmon.job_log WHERE job_id = :job3), 'WARNING',
 
 -- Calls as client code writes them: untyped literals, plain int ids.
 SELECT lives_ok(format($$SELECT jobmon.add_step('%s', 'literal id')$$, :job), 'add_step(''42'', ''text'') resolves');
-SELECT lives_ok(format('SELECT jobmon.add_step(%s::int, ''int id'')', :job), 'add_step(int, text) resolves');
+SELECT throws_ok('SELECT jobmon.add_step(0::int, ''int id'')', '42704', 'job 0 does not exist',
+                 'add_step(int, text) resolves to add_step(bigint, text)');
 SELECT lives_ok(format($$SELECT jobmon.update_step('%s', 'OK', 'literal')$$, :step1), 'update_step with literals resolves');
-SELECT lives_ok(format('SELECT jobmon.fail_job(%s::int, 2::smallint)', :job3), 'fail_job(int, smallint) resolves');
+SELECT throws_ok('SELECT jobmon.fail_job(0::int, 2::smallint)', '42704', 'job 0 does not exist',
+                 'fail_job(int, smallint) resolves to fail_job(bigint, integer)');
 SELECT lives_ok(format($$SELECT jobmon.close_job('%s')$$, :job), 'close_job(''42'') resolves');
 SELECT lives_ok($$SELECT jobmon.add_job('literal name')$$, 'add_job(''name'') resolves');
 

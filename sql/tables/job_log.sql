@@ -16,7 +16,9 @@ CREATE TABLE @extschema@.job_log (
 CREATE SEQUENCE @extschema@.job_log_job_id_seq AS bigint OWNED BY @extschema@.job_log.job_id;
 ALTER TABLE @extschema@.job_log
     ALTER COLUMN job_id SET DEFAULT nextval('@extschema@.job_log_job_id_seq');
-CREATE INDEX job_log_job_name_start_time_idx ON @extschema@.job_log (job_name, start_time);
+-- Job names can be long (no btree entry holds more than about 2.7 kB), and
+-- they are only ever looked up by equality: a hash index serves both.
+CREATE INDEX job_log_job_name_idx ON @extschema@.job_log USING hash (job_name);
 CREATE INDEX job_log_start_time_idx ON @extschema@.job_log (start_time);
 CREATE INDEX job_log_status_idx ON @extschema@.job_log (status);
 CREATE INDEX job_log_running_idx ON @extschema@.job_log (pid) WHERE end_time IS NULL;

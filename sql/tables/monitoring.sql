@@ -37,7 +37,7 @@ CREATE TABLE @extschema@.job_check_log (
     job_name    text NOT NULL,
     alert_code  integer NOT NULL DEFAULT 3
 );
-CREATE INDEX job_check_log_job_name_idx ON @extschema@.job_check_log (job_name);
+CREATE INDEX job_check_log_job_name_idx ON @extschema@.job_check_log USING hash (job_name);
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.job_check_log', '');
 
 COMMENT ON TABLE @extschema@.job_check_log IS 'failed runs of each job since its last successful run';

@@ -13,7 +13,9 @@
 --  BLOCKED     a reported job whose running backend waits on a lock.
 --
 -- p_history bounds how far back job_log is read; it must cover the longest
--- threshold, or a job would be reported missing that ran within it.
+-- threshold of an active job, or a job would be reported missing that ran
+-- within it (inactive jobs are never reported, so their thresholds do not
+-- count, as in pg_jobmon 1.3.2 and later).
 CREATE FUNCTION @extschema@.check_job_status(p_history interval,
     OUT alert_code integer, OUT alert_status text, OUT job_name text, OUT alert_text text)
 RETURNS SETOF record
@@ -28,7 +30,7 @@ BEGIN
         PERFORM @extschema@._null_argument('check_job_status', 'p_history');
     END IF;
     SELECT greatest(max(c.warn_threshold), max(c.error_threshold)) INTO v_longest
-    FROM @extschema@.job_check_config c;
+    FROM @extschema@.job_check_config c WHERE c.active;
     IF p_history < v_longest THEN
         RAISE EXCEPTION 'history interval % is shorter than the longest monitoring threshold %', p_history, v_longest
             USING ERRCODE = 'invalid_parameter_value',
@@ -123,8 +125,8 @@ BEGIN
 END
 $$;
 
--- Without an argument the history is the longest configured threshold, or
--- a week when nothing is configured (failures are still reported).
+-- Without an argument the history is the longest threshold of an active
+-- job, or a week when none is configured (failures are still reported).
 CREATE FUNCTION @extschema@.check_job_status(
     OUT alert_code integer, OUT alert_status text, OUT job_name text, OUT alert_text text)
 RETURNS SETOF record
@@ -133,7 +135,7 @@ SET search_path = @extschema@, pg_temp
 AS $$
     SELECT * FROM @extschema@.check_job_status(
         (SELECT coalesce(greatest(max(c.warn_threshold), max(c.error_threshold)), interval '1 week')
-         FROM @extschema@.job_check_config c))
+         FROM @extschema@.job_check_config c WHERE c.active))
 $$;
 
 COMMENT ON FUNCTION @extschema@.check_job_status(interval) IS 'jobs that need attention (failed, missing, running long, blocked), reading job_log back over the interval';

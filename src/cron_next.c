@@ -447,14 +447,23 @@ cron_next(const CronExpr *expr, int64_t after, const CronTz *tz,
 
 	/*
 	 * A wall-clock schedule that starts inside the first pass through a
-	 * fall-back overlap must also see the wall-clock times before "from"
-	 * that will come again after the change: search from the beginning of
-	 * the overlap and keep instants >= start.
+	 * fall-back overlap: what is left of the first pass comes first; after
+	 * it, the wall clock starts the overlap again, so the search goes on
+	 * from the beginning of the overlap.
 	 */
 	if (wall && cron_resolve(tz, from, inst, &gap_end) == 2 && inst[0] == start)
 	{
 		int64_t		t = cron_transition(tz, inst[0], inst[1]);
+		int32_t		first_off = cron_offset(tz, inst[0]);
+		int64_t		c;
 
+		if (!cron_next_local(expr, from, &c))
+			return false;
+		if (c < t + first_off)
+		{
+			*result = c - first_off;
+			return true;
+		}
 		from = t + cron_offset(tz, t);
 	}
 

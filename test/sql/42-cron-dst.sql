@@ -8,7 +8,7 @@
 -- follow the wall clock: gap times are skipped, repeated times fire twice.
 \ir ../setup.sql
 BEGIN;
-SELECT plan(16);
+SELECT plan(17);
 SET LOCAL TimeZone = 'UTC';
 
 CREATE FUNCTION pg_temp.times(e text, f timestamptz, t timestamptz, z text) RETURNS SETOF timestamptz
@@ -62,6 +62,9 @@ SELECT results_eq($$SELECT pg_temp.times('0 0-3 * * *', '2024-11-03 03:30Z', '20
     'New York: hours 0-3 fire four times on the long day, 01:00 once');
 SELECT is(jobmon.cron_next('30 * * * *', '2024-11-03 05:30Z', 'America/New_York'), '2024-11-03 06:30Z'::timestamptz,
           'New York: from 01:30 EDT the next :30 is 01:30 EST');
+SELECT results_eq($$SELECT pg_temp.times('16,21 * * * *', '2017-11-05 05:16:01Z', '2017-11-05 06:30Z', 'America/New_York')$$,
+    $$VALUES ('2017-11-05 05:21Z'::timestamptz), ('2017-11-05 06:16Z'), ('2017-11-05 06:21Z')$$,
+    'New York: from inside the first pass, the rest of it comes before the second pass');
 SELECT is(jobmon.cron_next('45 1 * * *', '2024-11-03 06:10Z', 'America/New_York'), '2024-11-04 06:45Z'::timestamptz,
           'New York: inside the repeated hour, a fixed 01:45 waits for the next day');
 

@@ -451,7 +451,8 @@ cron_next(const CronExpr *expr, int64_t after, const CronTz *tz,
 	 * it, the wall clock starts the overlap again, so the search goes on
 	 * from the beginning of the overlap.
 	 */
-	if (wall && cron_resolve(tz, from, inst, &gap_end) == 2 && inst[0] == start)
+	if (wall && cron_offset(tz, start + CRON_TZ_SPAN) < from - start &&
+		cron_resolve(tz, from, inst, &gap_end) == 2 && inst[0] == start)
 	{
 		int64_t		t = cron_transition(tz, inst[0], inst[1]);
 		int32_t		first_off = cron_offset(tz, inst[0]);

@@ -120,6 +120,7 @@ static bool cron_item_fail(CronReader *r, const char *fmt,...)
 			__attribute__((format(printf, 2, 3)))
 #endif
 			;
+static int	cron_clip(const char *s, int len, int max);
 static bool cron_parse_fields(const char *text, CronExpr *expr, CronError *err);
 static bool cron_parse_field(CronField field, const char *s, int len,
 							 CronExpr *expr, CronError *err);
@@ -162,8 +163,23 @@ cron_item_fail(CronReader *r, const char *fmt,...)
 	va_end(ap);
 	return cron_fail(r->err, r->field, r->spec->hint,
 					 "In the %s field, \"%.*s\" is not valid: %s.",
-					 r->spec->name, r->ilen > 60 ? 60 : r->ilen, r->item,
+					 r->spec->name, cron_clip(r->item, r->ilen, 60), r->item,
 					 reason);
+}
+
+/*
+ * cron_clip - the length of the longest prefix of (s, len) of at most max
+ * bytes that does not end inside a UTF-8 sequence, so messages quote
+ * whole characters.
+ */
+static int
+cron_clip(const char *s, int len, int max)
+{
+	if (len <= max)
+		return len;
+	while (max > 0 && (((unsigned char) s[max]) & 0xC0) == 0x80)
+		max--;
+	return max;
 }
 
 /*
@@ -259,8 +275,9 @@ cron_parse(const char *text, CronExpr *expr, CronError *err)
 	{
 		int			wl = 0;
 
-		while (s + wl < e && !cron_is_blank(s[wl]) && wl < 40)
+		while (s + wl < e && !cron_is_blank(s[wl]))
 			wl++;
+		wl = cron_clip(s, wl, 40);
 		return cron_fail(err, CRON_FIELD_NONE,
 						 "The keywords are @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly, @every_minute, @every_second and @reboot.",
 						 "The keyword \"%.*s\" is not recognized.", wl, s);
@@ -377,7 +394,7 @@ cron_parse_field(CronField field, const char *s, int len, CronExpr *expr,
 			if (r.ilen == 0)
 				return cron_fail(err, field, r.spec->hint,
 								 "The %s field \"%.*s\" has an empty list item.",
-								 r.spec->name, len > 60 ? 60 : len, s);
+								 r.spec->name, cron_clip(s, len, 60), s);
 			if (!cron_parse_item(&r))
 				return false;
 			if (!c)
@@ -432,8 +449,8 @@ cron_read_number(CronReader *r, int lo, int hi, const char *what, int *value)
 	{
 		if (r->p >= r->end)
 			return cron_item_fail(r, "%s is missing", what);
-		return cron_item_fail(r, "\"%c\" is unexpected where %s should be",
-							  *r->p, what);
+		return cron_item_fail(r, "\"%.*s\" is unexpected where %s should be",
+							  cron_clip(r->p, (int) (r->end - r->p), 20), r->p, what);
 	}
 	while (r->p < r->end && isdigit((unsigned char) *r->p))
 	{
@@ -534,7 +551,7 @@ cron_parse_item(CronReader *r)
 					return false;
 				if (r->p != r->end)
 					return cron_item_fail(r, "\"%.*s\" is unexpected after L-%d",
-										  (int) (r->end - r->p), r->p, n);
+										  cron_clip(r->p, (int) (r->end - r->p), 40), r->p, n);
 				expr->mdays_last |= (uint32_t) 1 << n;
 				return true;
 			}
@@ -608,7 +625,7 @@ cron_parse_item(CronReader *r)
 			return false;
 		if (r->p != r->end)
 			return cron_item_fail(r, "\"%.*s\" is unexpected after the occurrence",
-								  (int) (r->end - r->p), r->p);
+								  cron_clip(r->p, (int) (r->end - r->p), 40), r->p);
 		expr->wdays_nth[wd] |= (uint8_t) (1 << (k - 1));
 		return true;
 	}
@@ -647,7 +664,8 @@ cron_parse_item(CronReader *r)
 			return cron_item_fail(r, "\"%c\" is not allowed in the %s field",
 								  toupper((unsigned char) c), spec->name);
 		}
-		return cron_item_fail(r, "\"%.*s\" is unexpected", (int) (r->end - r->p), r->p);
+		return cron_item_fail(r, "\"%.*s\" is unexpected",
+							  cron_clip(r->p, (int) (r->end - r->p), 40), r->p);
 	}
 
 	if (!star && !range)
@@ -715,5 +733,5 @@ cron_check_days_exist(CronExpr *expr, CronError *err, const char *domtext,
 	return cron_fail(err, CRON_FIELD_DOM,
 					 "Choose days that the selected months have, for example \"0 0 L 2 *\" for the last day of February.",
 					 "The day-of-month field \"%.*s\" matches no day of the selected months, so the expression would never fire.",
-					 domlen > 60 ? 60 : domlen, domtext);
+					 cron_clip(domtext, domlen, 60), domtext);
 }

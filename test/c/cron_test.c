@@ -231,7 +231,8 @@ static const BadCase bad_cases[] = {
 	{"? * * * *", CRON_FIELD_MINUTE, "only allowed in the day-of-month"},
 	{"0 0 ?,1 * *", CRON_FIELD_DOM, "must be the whole field"},
 	{"0 0 * * 5-*", CRON_FIELD_DOW, "not \"*\""},
-	{"-1 * * * *", CRON_FIELD_MINUTE, "\"-\" is unexpected"},
+	{"-1 * * * *", CRON_FIELD_MINUTE, "\"-1\" is unexpected where a value should be"},
+	{"\xc3\xa9\xc3\xa9 * * * *", CRON_FIELD_MINUTE, "\"\xc3\xa9\xc3\xa9\" is unexpected where a value should be"},
 	{"99999999999 * * * *", CRON_FIELD_MINUTE, "between 0 and 59"},
 	{"@dayly", CRON_FIELD_NONE, "\"@dayly\" is not recognized"},
 	{"@daily 0", CRON_FIELD_NONE, "cannot be followed"},
@@ -271,6 +272,46 @@ START_TEST(test_parse_too_long)
 	ck_assert_ptr_nonnull(strstr(err.detail, "1001 bytes"));
 	buf[1000] = '\0';
 	ck_assert(cron_parse(buf, &e, &err));
+}
+END_TEST
+
+/* Is s valid UTF-8? */
+static bool
+utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *) s;
+
+	while (*p)
+	{
+		int			n = *p < 0x80 ? 0 : (*p & 0xE0) == 0xC0 ? 1 : (*p & 0xF0) == 0xE0 ? 2 : (*p & 0xF8) == 0xF0 ? 3 : -1;
+
+		if (n < 0)
+			return false;
+		p++;
+		while (n-- > 0)
+			if ((*p++ & 0xC0) != 0x80)
+				return false;
+	}
+	return true;
+}
+
+START_TEST(test_parse_utf8_messages)
+{
+	char		buf[200];
+	CronExpr	e;
+	CronError	err;
+	int			i;
+
+	/* "1" and 40 two-byte characters: quoted parts are cut at 60 and 40 bytes */
+	strcpy(buf, "1");
+	for (i = 0; i < 40; i++)
+		strcat(buf, "\xc3\xa9");
+	strcat(buf, " * * * *");
+	ck_assert(!cron_parse(buf, &e, &err));
+	ck_assert_msg(utf8_valid(err.detail), "detail cuts a character: %s", err.detail);
+	buf[0] = '@';
+	ck_assert(!cron_parse(buf, &e, &err));
+	ck_assert_msg(utf8_valid(err.detail), "detail cuts a character: %s", err.detail);
 }
 END_TEST
 
@@ -577,6 +618,7 @@ cron_suite(void)
 	tcase_add_loop_test(tc, test_parse_errors, 0,
 						(int) (sizeof(bad_cases) / sizeof(bad_cases[0])));
 	tcase_add_test(tc, test_parse_too_long);
+	tcase_add_test(tc, test_parse_utf8_messages);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("next");

@@ -32,6 +32,11 @@ EXECUTE FUNCTION @extschema@._job_monitor();
 -- highest code in job_status_text.  A new failure never drops below the
 -- highest code already logged.  The escalation is logged as a step of the
 -- failing job, and that job's status becomes ESCALATED.
+--
+-- Only failures that job_monitor records escalate.  Rows loaded straight
+-- into job_check_log are kept as they are: a restore of a dump loads them
+-- before job_log and before the added alert codes, and escalating them
+-- again would change them or fail on job_detail's foreign key.
 CREATE FUNCTION @extschema@._job_check_log_escalate() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
@@ -42,6 +47,9 @@ DECLARE
     v_count          integer;
     v_max_code       integer;
 BEGIN
+    IF pg_catalog.pg_trigger_depth() < 2 THEN
+        RETURN NEW;
+    END IF;
     SELECT c.escalate INTO v_escalate FROM @extschema@.job_check_config c
     WHERE upper(c.job_name) = NEW.job_name;
     IF v_escalate IS NULL THEN

@@ -19,7 +19,7 @@ BINDIR=${PG_BINDIR:-/usr/lib/postgresql/$PG_MAJOR/bin}
 PGDATA=${PGJ_DATA:-$top/tmp/pgdata}
 PORT=${PGJ_PORT:-54329}
 SOCKDIR=/tmp/pg_jobmon.$(printf '%s:%s' "$PGDATA" "$PORT" | md5sum | cut -c1-10)
-LOGFILE=$(dirname "$PGDATA")/postgres.log
+LOGFILE=$PGDATA.log
 DBUSER=postgres
 
 as_owner() {

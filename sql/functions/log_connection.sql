@@ -92,6 +92,8 @@ BEGIN
     IF NOT v_sync THEN
         PERFORM @dblink@.dblink_exec('pg_jobmon_log', 'SET synchronous_commit = off');
     END IF;
+    PERFORM @dblink@.dblink_exec('pg_jobmon_log',
+        format('SET lock_timeout = %L', @extschema@._setting('log_lock_timeout')));
 END
 $$;
 

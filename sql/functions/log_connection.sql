@@ -149,7 +149,9 @@ EXCEPTION WHEN connection_exception OR admin_shutdown OR crash_shutdown OR canno
         GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
                                 v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
         PERFORM @extschema@._log_failure(v_state, 'could not write to the pg_jobmon job log',
-                                         nullif(concat_ws(' ', v_message || '.', v_detail), ''), v_hint);
+                                         concat_ws(' ', upper(left(v_message, 1)) || substr(v_message, 2) || '.',
+                                                   v_detail),
+                                         v_hint);
         RETURN NULL;
     END;
 END

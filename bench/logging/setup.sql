@@ -57,3 +57,16 @@ BEGIN
         'UPDATE jobmon.job_log SET end_time = now(), status = %L WHERE job_id = %s RETURNING NULL::bigint',
         'OK', v_job));
 END $$;
+
+-- The latency floor of synchronous autonomous logging: four round trips.
+CREATE FUNCTION bench.four_round_trips() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT coalesce('bench_rtt' = ANY (public.dblink_get_connections()), false) THEN
+        PERFORM public.dblink_connect('bench_rtt',
+            format('dbname=%s port=%s host=%s', current_database(), current_setting('port'),
+                   split_part(current_setting('unix_socket_directories'), ',', 1)));
+    END IF;
+    FOR i IN 1..4 LOOP
+        PERFORM * FROM public.dblink('bench_rtt', 'SELECT 1') AS t(x int);
+    END LOOP;
+END $$;

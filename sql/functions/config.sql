@@ -18,8 +18,8 @@ AS $$
      'Role the logging connection logs in as; by default the session user.'),
     ('log_lock_timeout', '10s',
      'How long a log write waits for a lock on a log row before it fails.  A caller that itself locks a log row (UPDATE job_log in its open transaction) and then logs to that row would otherwise wait for itself forever.'),
-    ('log_step_sync', 'off',
-     'When on, every log write is flushed to disk before it returns; when off, only close_job, fail_job and cancel_job wait for the flush, which also makes every earlier write of the session durable.'),
+    ('log_durability', 'job_end',
+     'When a log write is flushed to disk before it returns: always (every write), job_end (close_job, fail_job and cancel_job wait for the flush, which also makes every earlier write of the session durable; steps are committed asynchronously) or off (nothing waits; a server crash can lose the last moments of the log, never a rollback).'),
     ('on_log_failure', 'error',
      'What a logging call does when the log cannot be written: error (raise it) or warning (warn and return NULL).')
 $$;
@@ -71,7 +71,7 @@ BEGIN
                   DETAIL = (SELECT d.description FROM @extschema@._setting_defaults() d WHERE d.name = p_name),
                   HINT = CASE p_name
                          WHEN 'log_port' THEN 'Give a port number between 1 and 65535.'
-                         WHEN 'log_step_sync' THEN 'Give on or off.'
+                         WHEN 'log_durability' THEN 'Give always, job_end or off.'
                          WHEN 'log_lock_timeout' THEN 'Give a duration such as 10s or 500ms; 0 waits without limit.'
                          WHEN 'on_log_failure' THEN 'Give error or warning.'
                          ELSE 'Give a non-empty value.' END;
@@ -121,7 +121,7 @@ AS $$
     SELECT CASE p_name
         WHEN 'log_port' THEN CASE WHEN p_value ~ '^[0-9]{1,5}$'
                              THEN p_value::int BETWEEN 1 AND 65535 ELSE false END
-        WHEN 'log_step_sync' THEN lower(p_value) IN ('on', 'off', 'true', 'false')
+        WHEN 'log_durability' THEN p_value IN ('always', 'job_end', 'off')
         WHEN 'log_lock_timeout' THEN p_value ~ '^\s*[0-9]+\s*(ms|s|min|h)?\s*$'
         WHEN 'on_log_failure' THEN p_value IN ('error', 'warning')
         ELSE p_value <> ''

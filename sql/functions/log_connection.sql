@@ -63,7 +63,7 @@ DECLARE
                              'localhost');
     v_port  text := coalesce(@extschema@._setting('log_port'), current_setting('port'));
     v_user  text := coalesce(@extschema@._setting('log_user'), session_user);
-    v_sync  boolean := @extschema@._setting('log_step_sync')::boolean;
+    v_durability text := @extschema@._setting('log_durability');
     v_conninfo text;
 BEGIN
     PERFORM @extschema@._log_disconnect();
@@ -87,9 +87,10 @@ BEGIN
                       HINT = 'Let the role log in without a password over that socket (pg_hba.conf, or a .pgpass file of the server''s system account), or point config_set(''log_host'' | ''log_port'' | ''log_user'', ...) at a connection that works.';
         END;
     END;
-    -- Steps are written with asynchronous commit unless log_step_sync is on;
-    -- _log_job_end commits the end of a job with the session's default.
-    IF NOT v_sync THEN
+    -- Unless log_durability is always, writes commit asynchronously;
+    -- _log_job_end restores the session's own synchronous_commit for the
+    -- end of a job unless log_durability is off.
+    IF v_durability <> 'always' THEN
         PERFORM @dblink@.dblink_exec('pg_jobmon_log', 'SET synchronous_commit = off');
     END IF;
     PERFORM @dblink@.dblink_exec('pg_jobmon_log',

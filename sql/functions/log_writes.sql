@@ -73,10 +73,11 @@ BEGIN
 END
 $$;
 
--- Finish a job with the status text of p_alert_code.  The end of a job is
--- committed with the session's own synchronous_commit (steps may have been
--- written asynchronously), so once close_job or fail_job returns, the job
--- and everything logged before it are as durable as the caller's own work.
+-- Finish a job with the status text of p_alert_code.  Unless the setting
+-- log_durability is off, the end of a job is committed with the session's
+-- own synchronous_commit (steps may have been written asynchronously), so
+-- once close_job or fail_job returns, the job and everything logged before
+-- it are as durable as the caller's own work.
 CREATE FUNCTION @extschema@._log_job_end(p_job_id bigint, p_alert_code integer) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = @extschema@, pg_temp
@@ -97,7 +98,9 @@ BEGIN
     IF NOT FOUND THEN
         PERFORM @extschema@._job_not_found(p_job_id);
     END IF;
-    SET LOCAL synchronous_commit TO DEFAULT;
+    IF @extschema@._setting('log_durability') <> 'off' THEN
+        SET LOCAL synchronous_commit TO DEFAULT;
+    END IF;
     RETURN NULL;
 END
 $$;

@@ -1,10 +1,10 @@
 -- Settings: defaults, changes and their validation.
 \ir ../setup.sql
 BEGIN;
-SELECT plan(11);
+SELECT plan(14);
 
 SELECT set_eq('SELECT name FROM jobmon.config_show()',
-              $$VALUES ('log_host'), ('log_port'), ('log_user'), ('log_lock_timeout'), ('log_step_sync'), ('on_log_failure')$$,
+              $$VALUES ('log_host'), ('log_port'), ('log_user'), ('log_lock_timeout'), ('log_durability'), ('on_log_failure')$$,
               'config_show lists every setting');
 SELECT is((SELECT value FROM jobmon.config_show() WHERE name = 'on_log_failure'), 'error',
           'on_log_failure defaults to error');
@@ -17,6 +17,8 @@ SELECT throws_ok($$SELECT jobmon.config_set('log_colour', 'blue')$$, '22023', 'u
                  'an unknown setting is an error');
 SELECT throws_ok($$SELECT jobmon.config_set('log_port', '70000')$$, '22023',
                  'invalid value for setting "log_port": "70000"', 'a port out of range is an error');
+SELECT throws_ok($$SELECT jobmon.config_set('log_durability', 'sometimes')$$, '22023',
+                 'invalid value for setting "log_durability": "sometimes"', 'an unknown durability is an error');
 SELECT throws_ok($$SELECT jobmon.config_set('on_log_failure', 'ignore')$$, '22023',
                  'invalid value for setting "on_log_failure": "ignore"', 'an unknown failure policy is an error');
 SELECT throws_ok($$SELECT jobmon.config_set('log_user', NULL)$$, '22004',
@@ -24,5 +26,15 @@ SELECT throws_ok($$SELECT jobmon.config_set('log_user', NULL)$$, '22004',
 SELECT throws_ok($$SELECT jobmon.config_reset('nope')$$, '22023', 'unrecognized pg_jobmon setting "nope"',
                  'resetting an unknown setting is an error');
 
+-- log_durability decides how the logging connection commits.
+SELECT jobmon.close_job(jobmon.add_job('config durability')) \g /dev/null
+SELECT is((SELECT t.s FROM public.dblink('pg_jobmon_log', 'SHOW synchronous_commit') AS t(s text)), 'off',
+          'by default log writes commit asynchronously (the end of a job waits for its flush)');
+SELECT jobmon.config_set('log_durability', 'always') \g /dev/null
+SELECT jobmon.close_job(jobmon.add_job('config durability always')) \g /dev/null
+SELECT is((SELECT t.s FROM public.dblink('pg_jobmon_log', 'SHOW synchronous_commit') AS t(s text)), 'on',
+          'with log_durability = always every log write waits for its flush');
+
 SELECT * FROM finish();
 ROLLBACK;
+SELECT jobmon._log_disconnect() \g /dev/null

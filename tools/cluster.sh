@@ -39,7 +39,11 @@ print_env() {
 init() {
 	[ -f "$PGDATA/PG_VERSION" ] && return 0
 	mkdir -p "$PGDATA"
-	[ "$(id -u)" -eq 0 ] && chown -R postgres: "$(dirname "$PGDATA")"
+	# Hand the server only what it writes, never a parent directory:
+	# PGJ_DATA=/tmp/x must not give /tmp to postgres.
+	if [ "$(id -u)" -eq 0 ]; then
+		chown -R postgres: "$PGDATA"
+	fi
 	as_owner "$BINDIR/initdb" -D "$PGDATA" -U "$DBUSER" --auth=trust \
 		--encoding=UTF8 --locale=C.UTF-8 >/dev/null
 	cat >> "$PGDATA/postgresql.conf" <<CONF
@@ -58,7 +62,10 @@ CONF
 start() {
 	init
 	mkdir -p "$SOCKDIR"
-	[ "$(id -u)" -eq 0 ] && chown postgres: "$SOCKDIR"
+	touch "$LOGFILE"
+	if [ "$(id -u)" -eq 0 ]; then
+		chown postgres: "$SOCKDIR" "$LOGFILE"
+	fi
 	if as_owner "$BINDIR/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
 		return 0
 	fi

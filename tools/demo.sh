@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# demo.sh - what "make demo" shows once the private cluster is up: a logged
+# job with a few steps, one of them failing, the log it leaves, and what
+# check_job_status() makes of it.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+export PGDATABASE=jobmon_demo
+"$top/tools/setup-db.sh" "$PGDATABASE"
+psql -X -q -v ON_ERROR_STOP=1 -f "$top/tools/demo.sql"

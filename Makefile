@@ -24,7 +24,11 @@ MODULE_big   = $(EXTENSION)
 OBJS         = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 PG_CPPFLAGS  = -I$(srcdir)/src
 DATA_built   = sql/$(EXTENSION)--$(EXTVERSION).sql
-DATA         = $(wildcard updates/$(EXTENSION)--*--*.sql)
+# Update scripts, and the frozen full scripts of released versions (so that
+# CREATE EXTENSION pg_jobmon VERSION '2.0.0' works, as the upgrade test needs);
+# the current version's script is always the one built from the sources.
+RELEASED     = $(filter-out %--$(EXTVERSION).sql,$(wildcard sql/released/$(EXTENSION)--*.sql))
+DATA         = $(wildcard updates/$(EXTENSION)--*--*.sql) $(RELEASED)
 DOCS         = doc/$(EXTENSION).md
 EXTRA_CLEAN  = sql/$(EXTENSION)--*.sql
 

@@ -8,6 +8,20 @@
 #ifndef PG_JOBMON_H
 #define PG_JOBMON_H
 
+#include "datatype/timestamp.h"
+
+/* The process type of the workers that execute runs (pg_stat_activity.backend_type). */
+#define JOBMON_WORKER_TYPE "pg_jobmon worker"
+
+/* What the dispatcher hands a worker, in BackgroundWorker.bgw_extra. */
+typedef struct JobmonWorkerArgs
+{
+	int64		run_id;			/* job_run.run_id */
+	Oid			database;		/* database to connect to */
+	Oid			role;			/* role the job runs as */
+	TimestampTz due_at;			/* do not start before this */
+} JobmonWorkerArgs;
+
 /* message.c */
 extern const char *jobmon_severity_name(int elevel);
 

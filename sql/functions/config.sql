@@ -21,7 +21,11 @@ AS $$
     ('log_durability', 'job_end',
      'When a log write is flushed to disk before it returns: always (every write), job_end (close_job, fail_job and cancel_job wait for the flush, which also makes every earlier write of the session durable; steps are committed asynchronously) or off (nothing waits; a server crash can lose the last moments of the log, never a rollback).'),
     ('on_log_failure', 'error',
-     'What a logging call does when the log cannot be written: error (raise it) or warning (warn and return NULL).')
+     'What a logging call does when the log cannot be written: error (raise it) or warning (warn and return NULL).'),
+    ('max_workers', NULL,
+     'How many runs of scheduled jobs this database executes at once; by default half of max_worker_processes, which leaves room for other background workers.  Runs that do not fit wait in due order.'),
+    ('run_retention', '30 days',
+     'How long the tick keeps finished runs of scheduled jobs (job_run rows and their job_log rows); 0 keeps them for ever.')
 $$;
 
 -- The effective value of one setting.
@@ -74,6 +78,8 @@ BEGIN
                          WHEN 'log_durability' THEN 'Give always, job_end or off.'
                          WHEN 'log_lock_timeout' THEN 'Give a duration such as 10s or 500ms; 0 waits without limit.'
                          WHEN 'on_log_failure' THEN 'Give error or warning.'
+                         WHEN 'max_workers' THEN 'Give a whole number of at least 1.'
+                         WHEN 'run_retention' THEN 'Give a duration such as 30 days or 12h; 0 keeps runs for ever.'
                          ELSE 'Give a non-empty value.' END;
     END IF;
     INSERT INTO @extschema@.config (name, value) VALUES (p_name, p_value)
@@ -124,6 +130,8 @@ AS $$
         WHEN 'log_durability' THEN p_value IN ('always', 'job_end', 'off')
         WHEN 'log_lock_timeout' THEN p_value ~ '^\s*[0-9]+\s*(ms|s|min|h)?\s*$'
         WHEN 'on_log_failure' THEN p_value IN ('error', 'warning')
+        WHEN 'max_workers' THEN p_value ~ '^[0-9]{1,4}$' AND p_value::int >= 1
+        WHEN 'run_retention' THEN p_value ~ '^\s*[0-9]+\s*(s|min|h|d|days?|hours?|minutes?|seconds?)?\s*$'
         ELSE p_value <> ''
     END
 $$;

@@ -1,0 +1,285 @@
+-- One pass of the dispatcher, called by the tick procedure
+-- (procedures/tick.sql) in a transaction of its own, about once a second
+-- or as soon as something is due: close runs whose worker vanished,
+-- enforce time limits, plan the runs of due schedules, start workers for
+-- waiting runs, and apply the retention of finished runs.
+
+CREATE FUNCTION @extschema@._worker_launch(p_run_id bigint, p_role oid, p_due_at timestamptz)
+RETURNS integer
+LANGUAGE C STRICT VOLATILE
+AS 'MODULE_PATHNAME', 'jobmon_worker_launch';
+
+CREATE FUNCTION @extschema@._tick_sleep(p_seconds float8) RETURNS boolean
+LANGUAGE C STRICT VOLATILE
+AS 'MODULE_PATHNAME', 'jobmon_tick_sleep';
+
+CREATE FUNCTION @extschema@._latch_set(p_pid integer) RETURNS boolean
+LANGUAGE C STRICT VOLATILE
+AS 'MODULE_PATHNAME', 'jobmon_tick_wake';
+
+REVOKE ALL ON FUNCTION @extschema@._worker_launch(bigint, oid, timestamptz),
+    @extschema@._tick_sleep(float8), @extschema@._latch_set(integer) FROM PUBLIC;
+
+-- Wake the dispatcher now (a job changed, a run ended), instead of at its
+-- next planned wake-up.
+CREATE FUNCTION @extschema@._tick_wake() RETURNS void
+LANGUAGE sql SECURITY DEFINER
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT @extschema@._latch_set(s.tick_pid)
+    FROM @extschema@.scheduler_state s WHERE s.tick_pid IS NOT NULL
+$$;
+
+-- How far ahead of a due time the dispatcher starts the worker, which then
+-- waits for the due time itself: starting a process costs milliseconds.
+CREATE FUNCTION @extschema@._tick_lead() RETURNS interval
+LANGUAGE sql IMMUTABLE
+AS $$ SELECT interval '50 milliseconds' $$;
+
+CREATE FUNCTION @extschema@._max_workers() RETURNS integer
+LANGUAGE sql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT coalesce(@extschema@._setting('max_workers')::integer,
+                    greatest(1, current_setting('max_worker_processes')::integer / 2))
+$$;
+
+-- Plan the runs of one due schedule and move it to its next fire time.
+-- Fire times that passed while nothing dispatched (downtime) follow the
+-- job's on_missed: once (one run for all), skip (none), all (each, up to
+-- missed_limit).
+CREATE FUNCTION @extschema@._schedule_dispatch(s @extschema@.job_schedule) RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    j       @extschema@.job;
+    v_now   timestamptz := clock_timestamp();
+    v_times timestamptz[];
+    v_last  timestamptz;
+BEGIN
+    SELECT * INTO j FROM @extschema@.job x WHERE x.job_id = s.job_id;
+    IF s.override_time IS NOT NULL THEN
+        v_times := ARRAY[s.next_fire];
+    ELSIF s.cron IS NOT NULL THEN
+        v_times := s.next_fire || ARRAY(
+            SELECT t FROM @extschema@.cron_times(s.cron, s.next_fire, least(v_now, j.end_date), j.timezone) t
+            WHERE t > s.next_fire LIMIT j.missed_limit);
+    ELSE
+        v_times := s.next_fire || ARRAY(
+            SELECT d FROM unnest(s.dates) d
+            WHERE d > s.next_fire AND d <= least(v_now, j.end_date) ORDER BY d LIMIT j.missed_limit);
+    END IF;
+    v_last := v_times[cardinality(v_times)];
+
+    IF cardinality(v_times) = 1 OR j.on_missed = 'once' THEN
+        PERFORM @extschema@._run_plan(j, s.schedule_id, v_last);
+    ELSIF j.on_missed = 'all' THEN
+        PERFORM @extschema@._run_plan(j, s.schedule_id, t) FROM unnest(v_times) t;
+    ELSE
+        INSERT INTO @extschema@.job_run (job_id, schedule_id, job_name, owner, run_as, due_at,
+                                         status, reason, finished_at)
+        VALUES (j.job_id, s.schedule_id, j.name, j.owner, j.run_as, v_last, 'skipped',
+                format('%s fire times from %s were missed while no tick ran (on_missed skip)',
+                       cardinality(v_times), s.next_fire), now());
+    END IF;
+
+    -- Past a truncated backlog, go on from now.
+    IF cardinality(v_times) > j.missed_limit THEN
+        v_last := greatest(v_last, v_now);
+    END IF;
+    s.fired_until := greatest(s.fired_until, v_last);
+    s.override_time := NULL;
+    UPDATE @extschema@.job_schedule x
+    SET fired_until = s.fired_until, override_time = NULL, next_fire = @extschema@._schedule_next(s, j)
+    WHERE x.schedule_id = s.schedule_id;
+END
+$$;
+
+-- Plan the runs of every due schedule.  A schedule that cannot be planned
+-- breaks its job, never the tick.
+CREATE FUNCTION @extschema@._tick_dispatch() RETURNS integer
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    s       @extschema@.job_schedule;
+    v_count integer := 0;
+BEGIN
+    FOR s IN
+        SELECT * FROM @extschema@.job_schedule x
+        WHERE x.next_fire <= clock_timestamp() + @extschema@._tick_lead()
+        ORDER BY x.next_fire
+        LIMIT 1000
+        FOR UPDATE SKIP LOCKED
+    LOOP
+        BEGIN
+            PERFORM @extschema@._schedule_dispatch(s);
+        EXCEPTION WHEN OTHERS THEN
+            PERFORM @extschema@._job_break(s.job_id, 'its schedule could not be dispatched: ' || SQLERRM);
+        END;
+        v_count := v_count + 1;
+    END LOOP;
+    RETURN v_count;
+END
+$$;
+
+CREATE FUNCTION @extschema@._run_skip(p_run_id bigint, p_reason text) RETURNS void
+LANGUAGE sql
+SET search_path = @extschema@, pg_temp
+AS $$
+    UPDATE @extschema@.job_run r SET status = 'skipped', reason = p_reason, finished_at = now()
+    WHERE r.run_id = p_run_id
+$$;
+
+-- Start workers for waiting runs, in due order, while this database has
+-- worker slots; runs that cannot start in time are skipped.
+CREATE FUNCTION @extschema@._tick_launch() RETURNS integer
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    r         @extschema@.job_run;
+    j         @extschema@.job;
+    v_free    integer;
+    v_problem text;
+    v_pid     integer;
+    v_started integer := 0;
+BEGIN
+    SELECT @extschema@._max_workers() - count(*) INTO v_free
+    FROM @extschema@.job_run x WHERE x.status IN ('starting', 'running');
+
+    FOR r IN
+        SELECT * FROM @extschema@.job_run x
+        WHERE x.status = 'waiting' AND x.due_at <= clock_timestamp() + @extschema@._tick_lead()
+        ORDER BY x.due_at, x.run_id
+        FOR UPDATE SKIP LOCKED
+    LOOP
+        SELECT * INTO j FROM @extschema@.job x WHERE x.job_id = r.job_id;
+        IF NOT FOUND THEN
+            PERFORM @extschema@._run_skip(r.run_id, 'the job was dropped');
+            CONTINUE;
+        ELSIF j.broken_reason IS NOT NULL THEN
+            PERFORM @extschema@._run_skip(r.run_id, 'the job is broken: ' || j.broken_reason);
+            CONTINUE;
+        ELSIF NOT j.active AND r.schedule_id IS NOT NULL THEN
+            PERFORM @extschema@._run_skip(r.run_id, 'the job was deactivated');
+            CONTINUE;
+        ELSIF clock_timestamp() > r.due_at + j.last_start_available THEN
+            PERFORM @extschema@._run_skip(r.run_id, format(
+                'could not start within last_start_available %s of its due time', j.last_start_available));
+            CONTINUE;
+        END IF;
+        v_problem := @extschema@._job_role_problem(j);
+        IF v_problem IS NOT NULL THEN
+            PERFORM @extschema@._job_break(j.job_id, v_problem);
+            PERFORM @extschema@._run_skip(r.run_id, 'the job is broken: ' || v_problem);
+            CONTINUE;
+        END IF;
+        IF (SELECT count(*) FROM @extschema@.job_run x
+            WHERE x.job_id = j.job_id AND x.status IN ('starting', 'running')) >= j.max_instances THEN
+            CONTINUE;                   -- queued behind a run of its own job
+        END IF;
+        EXIT WHEN v_free <= 0;
+
+        -- The worker waits for this transaction to commit before it claims
+        -- the run (its UPDATE waits on the row), so mark it before starting.
+        UPDATE @extschema@.job_run x SET status = 'starting', started_at = clock_timestamp()
+        WHERE x.run_id = r.run_id;
+        v_pid := @extschema@._worker_launch(r.run_id, j.run_as::regrole::oid, r.due_at);
+        IF v_pid IS NULL THEN
+            UPDATE @extschema@.job_run x SET status = 'waiting', started_at = NULL WHERE x.run_id = r.run_id;
+            EXIT;                       -- no background worker slot left
+        END IF;
+        UPDATE @extschema@.job_run x SET pid = v_pid WHERE x.run_id = r.run_id;
+        v_free := v_free - 1;
+        v_started := v_started + 1;
+    END LOOP;
+    RETURN v_started;
+END
+$$;
+
+-- max_run_time: the worker cancels its own run; a job that swallows the
+-- cancel is terminated a little later.  end_date: running runs are
+-- cancelled.  The reason tells the worker (and _runs_close_orphaned) why.
+CREATE FUNCTION @extschema@._runs_enforce_limits() RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_run record;
+BEGIN
+    FOR v_run IN
+        UPDATE @extschema@.job_run r
+        SET reason = format('terminated after max_run_time %s: the job ignored the cancel', j.max_run_time)
+        FROM @extschema@.job j
+        WHERE r.status = 'running' AND r.reason IS NULL AND j.job_id = r.job_id
+          AND r.started_at + j.max_run_time + interval '5 seconds' < clock_timestamp()
+        RETURNING r.pid
+    LOOP
+        PERFORM pg_catalog.pg_terminate_backend(v_run.pid);
+    END LOOP;
+    FOR v_run IN
+        UPDATE @extschema@.job_run r
+        SET reason = format('stopped at the job''s end_date %s', j.end_date)
+        FROM @extschema@.job j
+        WHERE r.status = 'running' AND r.reason IS NULL AND j.job_id = r.job_id
+          AND j.end_date < clock_timestamp()
+        RETURNING r.pid
+    LOOP
+        PERFORM pg_catalog.pg_cancel_backend(v_run.pid);
+    END LOOP;
+END
+$$;
+
+-- Forget finished runs older than the setting run_retention, with their
+-- job_log rows, a batch at a time.
+CREATE FUNCTION @extschema@._runs_apply_retention() RETURNS integer
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_keep  interval := @extschema@._setting('run_retention')::interval;
+    v_count integer;
+BEGIN
+    IF v_keep = interval '0' THEN
+        RETURN 0;
+    END IF;
+    WITH old AS (
+        DELETE FROM @extschema@.job_run r
+        WHERE r.run_id IN (SELECT x.run_id FROM @extschema@.job_run x
+                           WHERE x.finished_at < now() - v_keep LIMIT 10000)
+        RETURNING r.log_id)
+    DELETE FROM @extschema@.job_log l USING old WHERE l.job_id = old.log_id;
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    RETURN v_count;
+END
+$$;
+
+-- One pass; returns when the next pass is due.
+CREATE FUNCTION @extschema@._tick_pass() RETURNS timestamptz
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_state @extschema@.scheduler_state;
+BEGIN
+    UPDATE @extschema@.scheduler_state s SET last_wakeup = clock_timestamp()
+    RETURNING * INTO v_state;
+    PERFORM @extschema@._runs_close_orphaned();
+    PERFORM @extschema@._runs_enforce_limits();
+    PERFORM @extschema@._tick_dispatch();
+    PERFORM @extschema@._tick_launch();
+    IF v_state.retention_at IS NULL OR v_state.retention_at < now() - interval '1 minute' THEN
+        PERFORM @extschema@._runs_apply_retention();
+        UPDATE @extschema@.scheduler_state s SET retention_at = now();
+    END IF;
+    -- Sleep until the next fire time, but look again within a second for
+    -- runs that wait for a slot, time limits and vanished workers.
+    RETURN least(clock_timestamp() + interval '1 second',
+                 (SELECT min(x.next_fire) FROM @extschema@.job_schedule x WHERE x.next_fire IS NOT NULL)
+                     - @extschema@._tick_lead(),
+                 (SELECT min(x.due_at) FROM @extschema@.job_run x
+                  WHERE x.status = 'waiting' AND x.due_at > clock_timestamp()) - @extschema@._tick_lead());
+END
+$$;

@@ -1,0 +1,180 @@
+-- The scheduler's definitions and history: jobs, their schedules, their
+-- runs, the audit trail of every change, and the roles allowed to schedule.
+-- A run of a job is also a logged pg_jobmon job (job_run.log_id points to
+-- its job_log row), so the logging and monitoring API sees scheduled runs.
+--
+-- Users never write these tables directly: the API functions check who may
+-- do what and write them.  Users read them through row-level security,
+-- which shows a role the jobs it owns or that run as it.
+
+CREATE TABLE @extschema@.scheduler_role (
+    role_name   name NOT NULL,
+    granted_by  name NOT NULL,
+    granted_at  timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT scheduler_role_pkey PRIMARY KEY (role_name)
+);
+COMMENT ON TABLE @extschema@.scheduler_role IS 'roles allowed to create scheduled jobs (grant_scheduler)';
+
+CREATE TABLE @extschema@.job (
+    job_id                bigint NOT NULL,
+    name                  text NOT NULL,
+    owner                 name NOT NULL,
+    run_as                name NOT NULL,
+    commands              text[] NOT NULL,
+    use_same_transaction  boolean NOT NULL DEFAULT false,
+    comments              text,
+    start_date            timestamptz,
+    end_date              timestamptz,
+    last_start_available  interval,
+    max_instances         integer NOT NULL DEFAULT 1,
+    max_run_time          interval,
+    onrollback            text,
+    next_time_statement   text,
+    timezone              text NOT NULL,
+    on_overlap            text NOT NULL DEFAULT 'skip',
+    on_missed             text NOT NULL DEFAULT 'once',
+    missed_limit          integer NOT NULL DEFAULT 100,
+    capture_level         text NOT NULL DEFAULT 'NOTICE',
+    active                boolean NOT NULL DEFAULT true,
+    broken_reason         text,
+    created_at            timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT job_pkey PRIMARY KEY (job_id),
+    CONSTRAINT job_commands_check CHECK (cardinality(commands) > 0),
+    CONSTRAINT job_dates_check CHECK (end_date > start_date),
+    CONSTRAINT job_max_instances_check CHECK (max_instances > 0),
+    CONSTRAINT job_on_overlap_check CHECK (on_overlap IN ('skip', 'queue')),
+    CONSTRAINT job_on_missed_check CHECK (on_missed IN ('once', 'skip', 'all')),
+    CONSTRAINT job_missed_limit_check CHECK (missed_limit > 0),
+    CONSTRAINT job_capture_level_check CHECK (capture_level IN
+        ('DEBUG5', 'DEBUG4', 'DEBUG3', 'DEBUG2', 'DEBUG1', 'LOG', 'INFO', 'NOTICE', 'WARNING', 'NONE'))
+);
+CREATE SEQUENCE @extschema@.job_job_id_seq AS bigint OWNED BY @extschema@.job.job_id;
+ALTER TABLE @extschema@.job ALTER COLUMN job_id SET DEFAULT nextval('@extschema@.job_job_id_seq');
+-- A run is logged under upper(name), as add_job() does, so two jobs whose
+-- names differ only in case would share one history in job_log.
+CREATE UNIQUE INDEX job_name_key ON @extschema@.job (upper(name));
+CREATE INDEX job_owner_idx ON @extschema@.job (owner);
+CREATE INDEX job_run_as_idx ON @extschema@.job (run_as);
+COMMENT ON TABLE @extschema@.job IS 'scheduled jobs: what runs, as whom, and under which limits';
+
+CREATE TABLE @extschema@.job_schedule (
+    schedule_id    bigint NOT NULL,
+    job_id         bigint NOT NULL,
+    cron           text,
+    dates          timestamptz[],
+    enabled        boolean NOT NULL DEFAULT true,
+    -- Fire times up to here have been dispatched; the next one is later.
+    fired_until    timestamptz NOT NULL DEFAULT now(),
+    -- A one-off replacement of the next fire time (dyn_override, or the
+    -- result of the job's next_time_statement).
+    override_time  timestamptz,
+    -- When the tick next has to look at this schedule; NULL when it never
+    -- has to (disabled, job inactive or broken, no fire time left).
+    next_fire      timestamptz,
+    CONSTRAINT job_schedule_pkey PRIMARY KEY (schedule_id),
+    CONSTRAINT job_schedule_job_id_fkey FOREIGN KEY (job_id)
+        REFERENCES @extschema@.job (job_id) ON DELETE CASCADE,
+    CONSTRAINT job_schedule_kind_check CHECK ((cron IS NULL) <> (dates IS NULL))
+);
+CREATE SEQUENCE @extschema@.job_schedule_schedule_id_seq AS bigint
+    OWNED BY @extschema@.job_schedule.schedule_id;
+ALTER TABLE @extschema@.job_schedule
+    ALTER COLUMN schedule_id SET DEFAULT nextval('@extschema@.job_schedule_schedule_id_seq');
+-- The tick's only way into the schedules: its cost grows with the number of
+-- due schedules, not with the number of jobs.
+CREATE INDEX job_schedule_next_fire_idx ON @extschema@.job_schedule (next_fire)
+    WHERE next_fire IS NOT NULL;
+CREATE INDEX job_schedule_job_id_idx ON @extschema@.job_schedule (job_id);
+COMMENT ON TABLE @extschema@.job_schedule IS 'when jobs run: cron expressions or lists of dates, each enabled on its own';
+
+CREATE TABLE @extschema@.job_run (
+    run_id       bigint NOT NULL,
+    job_id       bigint NOT NULL,
+    schedule_id  bigint,
+    job_name     text NOT NULL,
+    owner        name NOT NULL,
+    run_as       name NOT NULL,
+    due_at       timestamptz NOT NULL,
+    status       text NOT NULL DEFAULT 'waiting',
+    reason       text,
+    log_id       bigint,
+    pid          integer,
+    started_at   timestamptz,
+    finished_at  timestamptz,
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT job_run_pkey PRIMARY KEY (run_id),
+    CONSTRAINT job_run_status_check CHECK (status IN
+        ('waiting', 'starting', 'running', 'success', 'failure', 'timeout', 'cancelled', 'skipped'))
+);
+CREATE SEQUENCE @extschema@.job_run_run_id_seq AS bigint OWNED BY @extschema@.job_run.run_id;
+ALTER TABLE @extschema@.job_run ALTER COLUMN run_id SET DEFAULT nextval('@extschema@.job_run_run_id_seq');
+CREATE INDEX job_run_waiting_idx ON @extschema@.job_run (due_at) WHERE status = 'waiting';
+CREATE INDEX job_run_active_idx ON @extschema@.job_run (job_id)
+    WHERE status IN ('waiting', 'starting', 'running');
+CREATE INDEX job_run_job_id_idx ON @extschema@.job_run (job_id, run_id);
+CREATE INDEX job_run_finished_at_idx ON @extschema@.job_run (finished_at);
+CREATE INDEX job_run_log_id_idx ON @extschema@.job_run (log_id);
+COMMENT ON TABLE @extschema@.job_run IS 'every run of a scheduled job, planned, running or done; log_id is its job_log row';
+
+CREATE TABLE @extschema@.job_audit (
+    audit_id     bigint NOT NULL,
+    changed_at   timestamptz NOT NULL DEFAULT now(),
+    changed_by   name NOT NULL,
+    action       text NOT NULL,
+    job_id       bigint NOT NULL,
+    schedule_id  bigint,
+    old_value    jsonb,
+    new_value    jsonb,
+    CONSTRAINT job_audit_pkey PRIMARY KEY (audit_id)
+);
+CREATE SEQUENCE @extschema@.job_audit_audit_id_seq AS bigint OWNED BY @extschema@.job_audit.audit_id;
+ALTER TABLE @extschema@.job_audit
+    ALTER COLUMN audit_id SET DEFAULT nextval('@extschema@.job_audit_audit_id_seq');
+CREATE INDEX job_audit_job_id_idx ON @extschema@.job_audit (job_id);
+COMMENT ON TABLE @extschema@.job_audit IS 'who changed which job or schedule when, with the old and new values';
+
+-- What the dispatcher last did, for status().  One row.
+CREATE TABLE @extschema@.scheduler_state (
+    id            boolean NOT NULL DEFAULT true,
+    tick_pid      integer,
+    tick_started  timestamptz,
+    last_wakeup   timestamptz,
+    -- A tick that found another one dispatching asks it to go on until then.
+    renew_until   timestamptz,
+    stop_requested boolean NOT NULL DEFAULT false,
+    retention_at  timestamptz,
+    CONSTRAINT scheduler_state_pkey PRIMARY KEY (id),
+    CONSTRAINT scheduler_state_one_row CHECK (id)
+);
+INSERT INTO @extschema@.scheduler_state DEFAULT VALUES;
+COMMENT ON TABLE @extschema@.scheduler_state IS 'the dispatcher''s last wake-up (one row)';
+
+-- A role sees the jobs it owns and the jobs that run as it, with their
+-- schedules, runs and audit rows; a superuser sees everything.
+ALTER TABLE @extschema@.job ENABLE ROW LEVEL SECURITY;
+ALTER TABLE @extschema@.job_schedule ENABLE ROW LEVEL SECURITY;
+ALTER TABLE @extschema@.job_run ENABLE ROW LEVEL SECURITY;
+ALTER TABLE @extschema@.job_audit ENABLE ROW LEVEL SECURITY;
+CREATE POLICY job_visible ON @extschema@.job FOR SELECT
+    USING (owner = current_user OR run_as = current_user);
+CREATE POLICY job_schedule_visible ON @extschema@.job_schedule FOR SELECT
+    USING (EXISTS (SELECT FROM @extschema@.job j WHERE j.job_id = job_schedule.job_id));
+CREATE POLICY job_run_visible ON @extschema@.job_run FOR SELECT
+    USING (owner = current_user OR run_as = current_user);
+CREATE POLICY job_audit_visible ON @extschema@.job_audit FOR SELECT
+    USING (changed_by = current_user
+           OR EXISTS (SELECT FROM @extschema@.job j WHERE j.job_id = job_audit.job_id));
+
+GRANT SELECT ON @extschema@.job, @extschema@.job_schedule, @extschema@.job_run,
+    @extschema@.job_audit TO PUBLIC;
+
+-- Definitions and history are the user's data: pg_dump keeps them.
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.scheduler_role', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.job', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.job_job_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.job_schedule', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.job_schedule_schedule_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.job_run', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.job_run_run_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.job_audit', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.job_audit_audit_id_seq', '');

@@ -1,0 +1,140 @@
+/*-------------------------------------------------------------------------
+ *
+ * launcher.c
+ *		What the dispatcher (CALL tick()) needs from C: start a background
+ *		worker for a run, sleep until the next due time, and be woken early.
+ *
+ * The dispatcher is PL/pgSQL; it decides what runs and when.  These
+ * functions only do what SQL cannot: register a dynamic background worker
+ * that connects as the job's role, and wait on the process latch so that a
+ * finished run or a new job wakes the dispatcher at once instead of at its
+ * next poll.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <signal.h>
+
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "storage/latch.h"
+#include "storage/proc.h"
+#include "storage/procarray.h"
+#include "utils/timestamp.h"
+
+#include "pg_jobmon.h"
+
+PG_FUNCTION_INFO_V1(jobmon_worker_launch);
+PG_FUNCTION_INFO_V1(jobmon_tick_sleep);
+PG_FUNCTION_INFO_V1(jobmon_tick_wake);
+PG_FUNCTION_INFO_V1(jobmon_process_exists);
+
+/*
+ * _worker_launch(run_id bigint, role oid, due_at timestamptz) returns the
+ * pid of a new worker that will execute the run as that role, or NULL when
+ * no background worker slot is free (the run then waits for the next try).
+ *
+ * Only a superuser may start a process as another role; the dispatcher has
+ * already checked that the job's owner may run as that role.
+ */
+Datum
+jobmon_worker_launch(PG_FUNCTION_ARGS)
+{
+	JobmonWorkerArgs args;
+	BackgroundWorker worker;
+	BackgroundWorkerHandle *handle;
+	BgwHandleStatus status;
+	pid_t		pid;
+
+	if (!superuser())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to start a pg_jobmon worker"),
+				 errdetail("Only a superuser can start a process that runs as another role."),
+				 errhint("Call tick() as a superuser, e.g. through start().")));
+
+	memset(&args, 0, sizeof(args));
+	args.run_id = PG_GETARG_INT64(0);
+	args.role = PG_GETARG_OID(1);
+	args.due_at = PG_GETARG_TIMESTAMPTZ(2);
+	args.database = MyDatabaseId;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "pg_jobmon");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "jobmon_worker_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "pg_jobmon worker for run " INT64_FORMAT,
+			 args.run_id);
+	snprintf(worker.bgw_type, BGW_MAXLEN, JOBMON_WORKER_TYPE);
+	StaticAssertStmt(sizeof(JobmonWorkerArgs) <= BGW_EXTRALEN,
+					 "worker arguments must fit in bgw_extra");
+	memcpy(worker.bgw_extra, &args, sizeof(args));
+	worker.bgw_notify_pid = MyProcPid;
+
+	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
+		PG_RETURN_NULL();
+
+	status = WaitForBackgroundWorkerStartup(handle, &pid);
+	if (status != BGWH_STARTED)
+		PG_RETURN_NULL();
+
+	PG_RETURN_INT32(pid);
+}
+
+/*
+ * _tick_sleep(seconds float8) waits that long or until the latch is set
+ * (by _tick_wake), whichever comes first; returns true when woken early.
+ */
+Datum
+jobmon_tick_sleep(PG_FUNCTION_ARGS)
+{
+	float8		seconds = PG_GETARG_FLOAT8(0);
+	long		timeout_ms;
+	int			rc;
+
+	if (seconds <= 0)
+		PG_RETURN_BOOL(false);
+	timeout_ms = (long) Min(seconds * 1000.0, 60.0 * 60 * 1000);
+
+	rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+				   timeout_ms, PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
+	CHECK_FOR_INTERRUPTS();
+
+	PG_RETURN_BOOL((rc & WL_LATCH_SET) != 0);
+}
+
+/*
+ * _tick_wake(pid integer) sets the latch of that backend, ending its
+ * _tick_sleep early.  Setting a latch does nothing else, so waking a
+ * process that is not sleeping in a tick is harmless.
+ */
+Datum
+jobmon_tick_wake(PG_FUNCTION_ARGS)
+{
+	int			pid = PG_GETARG_INT32(0);
+	PGPROC	   *proc = BackendPidGetProc(pid);
+
+	if (proc == NULL)
+		PG_RETURN_BOOL(false);
+	SetLatch(&proc->procLatch);
+	PG_RETURN_BOOL(true);
+}
+
+/*
+ * _process_exists(pid integer): whether a process with that pid exists.  A
+ * worker that has not connected yet is not in pg_stat_activity, but it
+ * exists; after a crash and restart it does not.
+ */
+Datum
+jobmon_process_exists(PG_FUNCTION_ARGS)
+{
+	int			pid = PG_GETARG_INT32(0);
+
+	PG_RETURN_BOOL(pid > 0 && (kill(pid, 0) == 0 || errno == EPERM));
+}

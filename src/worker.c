@@ -1,0 +1,594 @@
+/*-------------------------------------------------------------------------
+ *
+ * worker.c
+ *		The background worker that executes one run of a scheduled job.
+ *
+ * The worker connects as the job's run_as role, so the job's commands run
+ * with exactly that role's privileges: the session user is the job's role,
+ * and there is no other role that RESET ROLE or SET SESSION AUTHORIZATION
+ * could return to.  The bookkeeping around the commands (the run's state,
+ * its job_log and job_detail rows, captured messages) is done by the
+ * extension's SQL functions in transactions of their own, executed as the
+ * extension's owner under SECURITY_LOCAL_USERID_CHANGE, which the job's
+ * commands never see.
+ *
+ * One run:
+ *		_run_start		claim the run, open its job_log row, read the job
+ *		per command		_run_step_start, the command, _run_step_end with the
+ *						rows or the error and the messages captured meanwhile
+ *		onrollback		after a failure, in a new transaction, as a step
+ *		next_time		the job's next_time_statement, knowing the outcome
+ *		_run_finish		close the run and its job_log row
+ *
+ * A worker that dies on the way (terminated, crashed) leaves its run
+ * "running"; the dispatcher closes such runs as failed.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <signal.h>
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "tcop/tcopprot.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timeout.h"
+#include "utils/timestamp.h"
+
+#include "pg_jobmon.h"
+
+PGDLLEXPORT void jobmon_worker_main(Datum main_arg);
+
+/* What one command (or the onrollback statement) did. */
+typedef struct CommandResult
+{
+	int64		step_id;		/* its job_detail row */
+	bool		ran;			/* false when an earlier command failed */
+	bool		ok;
+	uint64		rows;			/* rows processed, when ok */
+	ErrorData  *error;			/* the error, when not ok */
+	List	   *messages;		/* ErrorData of captured messages */
+} CommandResult;
+
+/* The job, as _run_start returns it. */
+typedef struct RunDefinition
+{
+	int			ncommands;
+	char	  **commands;
+	bool		same_transaction;
+	char	   *onrollback;
+	char	   *next_time_statement;
+	int64		max_run_ms;		/* 0: no limit */
+	int			capture_elevel; /* 0: capture nothing */
+} RunDefinition;
+
+static int64 run_id;
+static MemoryContext RunContext = NULL;
+static char *ext_schema;		/* quoted schema of the extension */
+static Oid	ext_owner;
+static Oid	saved_userid;
+static int	saved_sec_context;
+
+/* Message capture: the result the messages belong to, while a command runs. */
+static CommandResult *capturing = NULL;
+static int	capture_elevel = 0;
+static int	server_log_elevel;	/* log_min_messages before we lowered it */
+static emit_log_hook_type prev_emit_log_hook = NULL;
+
+/* Set by the max_run_time timer. */
+static volatile sig_atomic_t run_timed_out = false;
+
+/*
+ * Bookkeeping: our own statements, each group in a transaction of its own,
+ * as the extension's owner.  A cancel (the max_run_time timer, cancel_job)
+ * that arrives meanwhile stays pending until the next command of the job,
+ * so that it cancels the job, not the record of it.
+ */
+static void
+bookkeeping_begin(void)
+{
+	HOLD_CANCEL_INTERRUPTS();
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	GetUserIdAndSecContext(&saved_userid, &saved_sec_context);
+	SetUserIdAndSecContext(ext_owner, saved_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	PushActiveSnapshot(GetTransactionSnapshot());
+}
+
+static void
+bookkeeping_end(void)
+{
+	PopActiveSnapshot();
+	SPI_finish();
+	SetUserIdAndSecContext(saved_userid, saved_sec_context);
+	CommitTransactionCommand();
+	MemoryContextSwitchTo(RunContext);
+	RESUME_CANCEL_INTERRUPTS();
+}
+
+/* Execute "SELECT * FROM <schema>.<call>", so a record comes as columns. */
+static void
+bookkeeping_call(const char *call, int nargs, Oid *types, Datum *values, const char *nulls)
+{
+	char	   *sql = psprintf("SELECT * FROM %s.%s", ext_schema, call);
+	int			rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
+
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "pg_jobmon worker: %s failed: %s", call, SPI_result_code_string(rc));
+}
+
+/* A text datum of a C string, or a NULL marked in nulls. */
+static Datum
+text_arg(const char *s, char *nulls, int i)
+{
+	nulls[i] = s ? ' ' : 'n';
+	return s ? CStringGetTextDatum(s) : (Datum) 0;
+}
+
+/* The text value of column col of the first row, copied into RunContext. */
+static char *
+first_row_text(int col)
+{
+	char	   *value;
+
+	if (SPI_processed == 0)
+		return NULL;
+	value = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col);
+	return value ? MemoryContextStrdup(RunContext, value) : NULL;
+}
+
+static void
+find_extension(void)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (SPI_execute("SELECT quote_ident(n.nspname), e.extowner::int8 FROM pg_catalog.pg_extension e "
+					"JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace "
+					"WHERE e.extname = 'pg_jobmon'", true, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("extension \"pg_jobmon\" is not installed in this database")));
+	ext_schema = first_row_text(1);
+	ext_owner = (Oid) pg_strtoint64(first_row_text(2));
+	PopActiveSnapshot();
+	SPI_finish();
+	CommitTransactionCommand();
+	MemoryContextSwitchTo(RunContext);
+}
+
+static int
+severity_elevel(const char *name)
+{
+	static const struct
+	{
+		const char *name;
+		int			elevel;
+	}			levels[] = {
+		{"DEBUG5", DEBUG5}, {"DEBUG4", DEBUG4}, {"DEBUG3", DEBUG3},
+		{"DEBUG2", DEBUG2}, {"DEBUG1", DEBUG1}, {"LOG", LOG},
+		{"INFO", INFO}, {"NOTICE", NOTICE}, {"WARNING", WARNING},
+	};
+
+	for (int i = 0; i < lengthof(levels); i++)
+		if (strcmp(name, levels[i].name) == 0)
+			return levels[i].elevel;
+	return 0;					/* NONE */
+}
+
+/* Claim the run; false when it is not ours to run (any more). */
+static bool
+run_start(RunDefinition *def)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(run_id)};
+	bool		found;
+
+	bookkeeping_begin();
+	bookkeeping_call("_run_start($1)", 1, types, values, NULL);
+	found = SPI_processed > 0 && SPI_tuptable->vals[0] != NULL &&
+		SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) != NULL;
+	if (found)
+	{
+		HeapTuple	row = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		ArrayType  *commands;
+		Datum	   *elems;
+		int			nelems;
+		char	   *level;
+
+		/* _run_start returns (commands, use_same_transaction, onrollback,
+		 * next_time_statement, max_run_ms, capture_level) */
+		commands = DatumGetArrayTypeP(SPI_getbinval(row, desc, 1, &isnull));
+		deconstruct_array(commands, TEXTOID, -1, false, TYPALIGN_INT, &elems, NULL, &nelems);
+		def->ncommands = nelems;
+		def->commands = MemoryContextAlloc(RunContext, sizeof(char *) * nelems);
+		for (int i = 0; i < nelems; i++)
+			def->commands[i] = MemoryContextStrdup(RunContext, TextDatumGetCString(elems[i]));
+		def->same_transaction = DatumGetBool(SPI_getbinval(row, desc, 2, &isnull));
+		def->onrollback = first_row_text(3);
+		def->next_time_statement = first_row_text(4);
+		def->max_run_ms = DatumGetInt64(SPI_getbinval(row, desc, 5, &isnull));
+		if (isnull)
+			def->max_run_ms = 0;
+		level = SPI_getvalue(row, desc, 6);
+		def->capture_elevel = severity_elevel(level);
+	}
+	bookkeeping_end();
+	return found;
+}
+
+static void
+step_start(CommandResult *result, const char *action)
+{
+	Oid			types[2] = {INT8OID, TEXTOID};
+	Datum		values[2] = {Int64GetDatum(run_id), CStringGetTextDatum(action)};
+
+	bookkeeping_begin();
+	bookkeeping_call("_run_step_start($1, $2)", 2, types, values, NULL);
+	result->step_id = pg_strtoint64(first_row_text(1));
+	bookkeeping_end();
+}
+
+/* Record one message (or the error) of a step as a structured event. */
+static void
+record_event(int64 step_id, ErrorData *e)
+{
+	Oid			types[12];
+	Datum		values[12];
+	char		nulls[12];
+
+	types[0] = INT8OID;
+	values[0] = Int64GetDatum(step_id);
+	nulls[0] = ' ';
+	for (int i = 1; i < 12; i++)
+		types[i] = TEXTOID;
+	values[1] = text_arg(jobmon_severity_name(e->elevel), nulls, 1);
+	values[2] = text_arg(unpack_sql_state(e->sqlerrcode), nulls, 2);
+	values[3] = text_arg(e->message ? e->message : "", nulls, 3);
+	values[4] = text_arg(e->detail, nulls, 4);
+	values[5] = text_arg(e->hint, nulls, 5);
+	values[6] = text_arg(e->context, nulls, 6);
+	values[7] = text_arg(e->schema_name, nulls, 7);
+	values[8] = text_arg(e->table_name, nulls, 8);
+	values[9] = text_arg(e->column_name, nulls, 9);
+	values[10] = text_arg(e->datatype_name, nulls, 10);
+	values[11] = text_arg(e->constraint_name, nulls, 11);
+	bookkeeping_call("_log_event($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+					 12, types, values, nulls);
+}
+
+/*
+ * Close a step with its outcome and events.  Returns whether the run may go
+ * on (false once someone cancelled it or asked it to stop).
+ */
+static bool
+step_end(CommandResult *result)
+{
+	Oid			types[4] = {INT8OID, INT8OID, BOOLOID, TEXTOID};
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+	const char *message;
+	ListCell   *lc;
+	bool		go_on;
+
+	if (!result->ran)
+		message = "not run: an earlier command of the transaction failed";
+	else if (result->ok)
+		message = psprintf(UINT64_FORMAT " %s", result->rows, result->rows == 1 ? "row" : "rows");
+	else
+		message = result->error->message;
+
+	values[0] = Int64GetDatum(run_id);
+	values[1] = Int64GetDatum(result->step_id);
+	values[2] = BoolGetDatum(result->ran && result->ok);
+	values[3] = CStringGetTextDatum(message);
+
+	bookkeeping_begin();
+	foreach(lc, result->messages)
+		record_event(result->step_id, (ErrorData *) lfirst(lc));
+	if (result->error)
+		record_event(result->step_id, result->error);
+	bookkeeping_call("_run_step_end($1, $2, $3, $4)", 4, types, values, nulls);
+	go_on = strcmp(first_row_text(1), "t") == 0;
+	bookkeeping_end();
+	return go_on;
+}
+
+/*
+ * Keep the messages a command raises below ERROR (errors are caught where
+ * they are thrown).  Messages the server would not have logged anyway stay
+ * out of the server log.
+ */
+static void
+capture_message(ErrorData *edata)
+{
+	if (capturing != NULL && capture_elevel > 0 &&
+		edata->elevel >= capture_elevel && edata->elevel < ERROR)
+	{
+		MemoryContext old = MemoryContextSwitchTo(RunContext);
+
+		capturing->messages = lappend(capturing->messages, CopyErrorData());
+		MemoryContextSwitchTo(old);
+		if (edata->elevel < server_log_elevel)
+			edata->output_to_server = false;
+	}
+	if (prev_emit_log_hook)
+		prev_emit_log_hook(edata);
+}
+
+/*
+ * Execute sql[0..n-1] in one transaction as the job's role, stopping at the
+ * first error, and fill in results[0..n-1].  Returns whether all succeeded.
+ */
+static bool
+run_transaction(char **sql, CommandResult *results, int n)
+{
+	volatile int i = 0;
+	volatile bool ok = true;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PG_TRY();
+	{
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		for (i = 0; i < n; i++)
+		{
+			CHECK_FOR_INTERRUPTS();
+			pgstat_report_activity(STATE_RUNNING, sql[i]);
+			results[i].ran = true;
+			capturing = &results[i];
+			PushActiveSnapshot(GetTransactionSnapshot());
+			SPI_execute(sql[i], false, 0);
+			PopActiveSnapshot();
+			capturing = NULL;
+			results[i].ok = true;
+			results[i].rows = SPI_processed;
+		}
+		SPI_finish();
+		CommitTransactionCommand();
+	}
+	PG_CATCH();
+	{
+		capturing = NULL;
+		MemoryContextSwitchTo(RunContext);
+		results[Min(i, n - 1)].ok = false;
+		results[Min(i, n - 1)].error = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		ok = false;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(RunContext);
+	pgstat_report_activity(STATE_IDLE, NULL);
+	return ok;
+}
+
+/*
+ * The job's commands: each in a transaction of its own, or all in one when
+ * use_same_transaction is set.  Returns whether all succeeded; *stopped is
+ * set when the run was cancelled between commands.
+ */
+static bool
+run_commands(RunDefinition *def, bool *stopped)
+{
+	CommandResult *results = palloc0(sizeof(CommandResult) * def->ncommands);
+	bool		ok = true;
+
+	*stopped = false;
+	if (def->same_transaction)
+	{
+		for (int i = 0; i < def->ncommands; i++)
+			step_start(&results[i], def->commands[i]);
+		ok = run_transaction(def->commands, results, def->ncommands);
+		for (int i = 0; i < def->ncommands; i++)
+			if (!step_end(&results[i]))
+				*stopped = true;
+		return ok;
+	}
+	for (int i = 0; i < def->ncommands && ok && !*stopped; i++)
+	{
+		step_start(&results[i], def->commands[i]);
+		ok = run_transaction(&def->commands[i], &results[i], 1);
+		*stopped = !step_end(&results[i]);
+	}
+	return ok;
+}
+
+/* onrollback, after a failure: true when it succeeded. */
+static bool
+run_onrollback(RunDefinition *def)
+{
+	CommandResult result = {0};
+
+	step_start(&result, psprintf("onrollback: %s", def->onrollback));
+	run_transaction(&def->onrollback, &result, 1);
+	step_end(&result);
+	return result.ok;
+}
+
+/*
+ * next_time_statement, as the job's role, with the outcome readable as
+ * current_setting('pg_jobmon.transaction_state').  Returns the first column
+ * of its first row as text; an error is returned in *error instead.
+ */
+static char *
+run_next_time_statement(RunDefinition *def, const char *state, char **error)
+{
+	char	   *volatile next_time = NULL;
+
+	*error = NULL;
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PG_TRY();
+	{
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		SetConfigOption("pg_jobmon.transaction_state", state, PGC_USERSET, PGC_S_SESSION);
+		PushActiveSnapshot(GetTransactionSnapshot());
+		SPI_execute(def->next_time_statement, false, 1);
+		PopActiveSnapshot();
+		if (SPI_processed > 0 && SPI_tuptable != NULL)
+			next_time = first_row_text(1);
+		SPI_finish();
+		CommitTransactionCommand();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *e;
+
+		MemoryContextSwitchTo(RunContext);
+		e = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		*error = e->message;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(RunContext);
+	return next_time;
+}
+
+static void
+run_finish(const char *outcome, const char *reason, const char *next_time,
+		   const char *next_time_error)
+{
+	Oid			types[5] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[5];
+	char		nulls[5];
+
+	values[0] = Int64GetDatum(run_id);
+	nulls[0] = ' ';
+	values[1] = text_arg(outcome, nulls, 1);
+	values[2] = text_arg(reason, nulls, 2);
+	values[3] = text_arg(next_time, nulls, 3);
+	values[4] = text_arg(next_time_error, nulls, 4);
+
+	bookkeeping_begin();
+	bookkeeping_call("_run_finish($1, $2, $3, $4, $5)", 5, types, values, nulls);
+	bookkeeping_end();
+
+	/* A slot is free now: let the dispatcher start what waits. */
+	bookkeeping_begin();
+	bookkeeping_call("_tick_wake()", 0, NULL, NULL, NULL);
+	bookkeeping_end();
+}
+
+static void
+run_timeout_handler(void)
+{
+	run_timed_out = true;
+	InterruptPending = true;
+	QueryCancelPending = true;
+	SetLatch(MyLatch);
+}
+
+/* Sleep until the run's due time: the dispatcher starts workers early. */
+static void
+wait_until(TimestampTz due_at)
+{
+	for (;;)
+	{
+		long		ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), due_at);
+
+		if (ms <= 0)
+			break;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 ms, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/* Lower log_min_messages so that the messages to capture reach the hook. */
+static void
+start_capture(int elevel)
+{
+	capture_elevel = elevel;
+	server_log_elevel = log_min_messages;
+	if (elevel > 0 && elevel < log_min_messages)
+		SetConfigOption("log_min_messages", jobmon_severity_name(elevel),
+						PGC_SUSET, PGC_S_OVERRIDE);
+	prev_emit_log_hook = emit_log_hook;
+	emit_log_hook = capture_message;
+}
+
+void
+jobmon_worker_main(Datum main_arg)
+{
+	JobmonWorkerArgs args;
+	RunDefinition def = {0};
+	TimeoutId	timeout_id;
+	bool		ok;
+	bool		stopped;
+	const char *outcome;
+	const char *reason = NULL;
+	char	   *next_time = NULL;
+	char	   *next_time_error = NULL;
+
+	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
+	run_id = args.run_id;
+
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnectionByOid(args.database, args.role, 0);
+	pgstat_report_appname("pg_jobmon worker");
+
+	RunContext = AllocSetContextCreate(TopMemoryContext, "pg_jobmon run",
+									   ALLOCSET_DEFAULT_SIZES);
+	MemoryContextSwitchTo(RunContext);
+
+	wait_until(args.due_at);
+	find_extension();
+	if (!run_start(&def))
+		proc_exit(0);
+
+	timeout_id = RegisterTimeout(USER_TIMEOUT, run_timeout_handler);
+	if (def.max_run_ms > 0)
+		enable_timeout_after(timeout_id, (int) Min(def.max_run_ms, PG_INT32_MAX));
+	start_capture(def.capture_elevel);
+
+	ok = run_commands(&def, &stopped);
+
+	disable_timeout(timeout_id, false);
+	capture_elevel = 0;
+	/* A cancel that came too late for the commands must not hit the rest. */
+	QueryCancelPending = false;
+
+	if (ok)
+		outcome = "success";
+	else if (stopped)
+		outcome = "cancelled";
+	else if (run_timed_out)
+		outcome = "timeout";
+	else
+		outcome = "failure";
+
+	if (!ok && !stopped && def.onrollback != NULL && !run_onrollback(&def))
+		reason = "onrollback failed too (double fault)";
+
+	if (def.next_time_statement != NULL)
+		next_time = run_next_time_statement(&def, ok ? "success" : "failure",
+											&next_time_error);
+
+	run_finish(outcome, reason, next_time, next_time_error);
+	proc_exit(0);
+}

@@ -16,6 +16,7 @@
 
 #include <signal.h>
 
+#include "access/xact.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -29,7 +30,7 @@
 
 PG_FUNCTION_INFO_V1(jobmon_worker_launch);
 PG_FUNCTION_INFO_V1(jobmon_tick_sleep);
-PG_FUNCTION_INFO_V1(jobmon_tick_wake);
+PG_FUNCTION_INFO_V1(jobmon_latch_set_at_commit);
 PG_FUNCTION_INFO_V1(jobmon_process_exists);
 
 /*
@@ -110,20 +111,46 @@ jobmon_tick_sleep(PG_FUNCTION_ARGS)
 }
 
 /*
- * _tick_wake(pid integer) sets the latch of that backend, ending its
- * _tick_sleep early.  Setting a latch does nothing else, so waking a
- * process that is not sleeping in a tick is harmless.
+ * _latch_set_at_commit(pid integer) sets the latch of that backend when the current
+ * transaction commits, ending its _tick_sleep: woken earlier, the
+ * dispatcher would not yet see what this transaction planned.  Setting a
+ * latch does nothing else, so waking a process that is not sleeping in a
+ * tick is harmless.
  */
-Datum
-jobmon_tick_wake(PG_FUNCTION_ARGS)
-{
-	int			pid = PG_GETARG_INT32(0);
-	PGPROC	   *proc = BackendPidGetProc(pid);
+static int	wake_pid_at_commit = 0;
+static bool wake_callback_registered = false;
 
-	if (proc == NULL)
-		PG_RETURN_BOOL(false);
-	SetLatch(&proc->procLatch);
-	PG_RETURN_BOOL(true);
+static void
+wake_at_commit(XactEvent event, void *arg)
+{
+	PGPROC	   *proc;
+
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+			proc = wake_pid_at_commit ? BackendPidGetProc(wake_pid_at_commit) : NULL;
+			if (proc != NULL)
+				SetLatch(&proc->procLatch);
+			wake_pid_at_commit = 0;
+			break;
+		case XACT_EVENT_ABORT:
+			wake_pid_at_commit = 0;
+			break;
+		default:
+			break;
+	}
+}
+
+Datum
+jobmon_latch_set_at_commit(PG_FUNCTION_ARGS)
+{
+	if (!wake_callback_registered)
+	{
+		RegisterXactCallback(wake_at_commit, NULL);
+		wake_callback_registered = true;
+	}
+	wake_pid_at_commit = PG_GETARG_INT32(0);
+	PG_RETURN_VOID();
 }
 
 /*

@@ -14,8 +14,9 @@
  *
  * One run:
  *		_run_start		claim the run, open its job_log row, read the job
- *		per command		_run_step_start, the command, _run_step_end with the
- *						rows or the error and the messages captured meanwhile
+ *		per command		_run_step_start, the command (executed like a client's
+ *						query, so VACUUM works), _run_step_end with the rows
+ *						or the error and the messages captured meanwhile
  *		onrollback		after a failure, in a new transaction, as a step
  *		next_time		the job's next_time_statement, knowing the outcome
  *		_run_finish		close the run and its job_log row
@@ -38,7 +39,11 @@
 #include "postmaster/bgworker.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
+#include "tcop/dest.h"
+#include "parser/analyze.h"
+#include "tcop/pquery.h"
 #include "tcop/tcopprot.h"
+#include "tcop/utility.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -336,12 +341,78 @@ capture_message(ErrorData *edata)
 }
 
 /*
+ * Execute one command string the way a client's simple query is executed:
+ * statement by statement, at top level, so that VACUUM and the other
+ * commands that refuse to run inside a function work in a job as they do
+ * in psql.  Several statements in one string, or several commands in one
+ * transaction, form an implicit transaction block, as in psql, so such a
+ * command cannot commit half of them.  Returns the rows processed by the
+ * last statement.
+ */
+static uint64
+execute_command(const char *sql, bool implicit_block, MemoryContext parse_context)
+{
+	MemoryContext old = MemoryContextSwitchTo(parse_context);
+	List	   *statements = pg_parse_query(sql);
+	uint64		rows = 0;
+	ListCell   *lc;
+
+	if (list_length(statements) > 1)
+		implicit_block = true;
+
+	foreach(lc, statements)
+	{
+		RawStmt    *statement = lfirst_node(RawStmt, lc);
+		CommandTag	tag = CreateCommandTag(statement->stmt);
+		bool		snapshot_set = false;
+		List	   *queries;
+		List	   *plans;
+		Portal		portal;
+		DestReceiver *receiver;
+		QueryCompletion qc;
+
+		if (implicit_block)
+			BeginImplicitTransactionBlock();
+		if (analyze_requires_snapshot(statement))
+		{
+			PushActiveSnapshot(GetTransactionSnapshot());
+			snapshot_set = true;
+		}
+		queries = pg_analyze_and_rewrite_fixedparams(statement, sql, NULL, 0, NULL);
+		plans = pg_plan_queries(queries, sql, CURSOR_OPT_PARALLEL_OK, NULL);
+		if (snapshot_set)
+			PopActiveSnapshot();
+
+		portal = CreatePortal("", true, true);
+		portal->visible = false;
+		PortalDefineQuery(portal, NULL, sql, tag, plans, NULL);
+		PortalStart(portal, NULL, 0, InvalidSnapshot);
+		receiver = CreateDestReceiver(DestNone);
+		InitializeQueryCompletion(&qc);
+		(void) PortalRun(portal, FETCH_ALL, true, true, receiver, receiver, &qc);
+		receiver->rDestroy(receiver);
+		PortalDrop(portal, false);
+		/* VACUUM and the like commit and start transactions themselves. */
+		MemoryContextSwitchTo(parse_context);
+		rows = qc.nprocessed;
+		if (lnext(statements, lc) != NULL)
+			CommandCounterIncrement();
+	}
+	if (implicit_block)
+		EndImplicitTransactionBlock();
+	MemoryContextSwitchTo(old);
+	return rows;
+}
+
+/*
  * Execute sql[0..n-1] in one transaction as the job's role, stopping at the
  * first error, and fill in results[0..n-1].  Returns whether all succeeded.
  */
 static bool
 run_transaction(char **sql, CommandResult *results, int n)
 {
+	MemoryContext parse_context = AllocSetContextCreate(RunContext, "pg_jobmon command",
+														ALLOCSET_DEFAULT_SIZES);
 	volatile int i = 0;
 	volatile bool ok = true;
 
@@ -349,22 +420,19 @@ run_transaction(char **sql, CommandResult *results, int n)
 	StartTransactionCommand();
 	PG_TRY();
 	{
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
 		for (i = 0; i < n; i++)
 		{
 			CHECK_FOR_INTERRUPTS();
+			SetCurrentStatementStartTimestamp();
 			pgstat_report_activity(STATE_RUNNING, sql[i]);
 			results[i].ran = true;
 			capturing = &results[i];
-			PushActiveSnapshot(GetTransactionSnapshot());
-			SPI_execute(sql[i], false, 0);
-			PopActiveSnapshot();
+			results[i].rows = execute_command(sql[i], n > 1, parse_context);
 			capturing = NULL;
 			results[i].ok = true;
-			results[i].rows = SPI_processed;
+			if (i + 1 < n)
+				CommandCounterIncrement();
 		}
-		SPI_finish();
 		CommitTransactionCommand();
 	}
 	PG_CATCH();
@@ -379,6 +447,7 @@ run_transaction(char **sql, CommandResult *results, int n)
 	}
 	PG_END_TRY();
 	MemoryContextSwitchTo(RunContext);
+	MemoryContextDelete(parse_context);
 	pgstat_report_activity(STATE_IDLE, NULL);
 	return ok;
 }
@@ -484,10 +553,7 @@ run_finish(const char *outcome, const char *reason, const char *next_time,
 
 	bookkeeping_begin();
 	bookkeeping_call("_run_finish($1, $2, $3, $4, $5)", 5, types, values, nulls);
-	bookkeeping_end();
-
-	/* A slot is free now: let the dispatcher start what waits. */
-	bookkeeping_begin();
+	/* A slot is free once this commits: let the dispatcher start what waits. */
 	bookkeeping_call("_tick_wake()", 0, NULL, NULL, NULL);
 	bookkeeping_end();
 }

@@ -10,6 +10,13 @@ DECLARE
     v_until  timestamptz := clock_timestamp() + p_timeout;
     v_status text;
 BEGIN
+    IF EXISTS (SELECT FROM @extschema@.job_run r
+               WHERE r.run_id = p_run_id AND r.xmin = xid(pg_current_xact_id_if_assigned())) THEN
+        RAISE EXCEPTION 'run % cannot start before this transaction commits', p_run_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'The run was planned in this transaction, which the dispatcher cannot see yet.',
+                  HINT = 'Commit first, e.g. SELECT run_job(...) \gset, then wait_for_run in its own statement.';
+    END IF;
     LOOP
         SELECT r.status INTO v_status FROM @extschema@.job_run r WHERE r.run_id = p_run_id;
         IF v_status IS NULL THEN

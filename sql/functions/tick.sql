@@ -13,20 +13,20 @@ CREATE FUNCTION @extschema@._tick_sleep(p_seconds float8) RETURNS boolean
 LANGUAGE C STRICT VOLATILE
 AS 'MODULE_PATHNAME', 'jobmon_tick_sleep';
 
-CREATE FUNCTION @extschema@._latch_set(p_pid integer) RETURNS boolean
+CREATE FUNCTION @extschema@._latch_set_at_commit(p_pid integer) RETURNS void
 LANGUAGE C STRICT VOLATILE
-AS 'MODULE_PATHNAME', 'jobmon_tick_wake';
+AS 'MODULE_PATHNAME', 'jobmon_latch_set_at_commit';
 
 REVOKE ALL ON FUNCTION @extschema@._worker_launch(bigint, oid, timestamptz),
-    @extschema@._tick_sleep(float8), @extschema@._latch_set(integer) FROM PUBLIC;
+    @extschema@._tick_sleep(float8), @extschema@._latch_set_at_commit(integer) FROM PUBLIC;
 
--- Wake the dispatcher now (a job changed, a run ended), instead of at its
--- next planned wake-up.
+-- Wake the dispatcher when this transaction commits (a job changed, a run
+-- ended), instead of at its next planned wake-up.
 CREATE FUNCTION @extschema@._tick_wake() RETURNS void
 LANGUAGE sql SECURITY DEFINER
 SET search_path = @extschema@, pg_temp
 AS $$
-    SELECT @extschema@._latch_set(s.tick_pid)
+    SELECT @extschema@._latch_set_at_commit(s.tick_pid)
     FROM @extschema@.scheduler_state s WHERE s.tick_pid IS NOT NULL
 $$;
 

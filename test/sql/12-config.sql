@@ -1,10 +1,11 @@
 -- Settings: defaults, changes and their validation.
 \ir ../setup.sql
 BEGIN;
-SELECT plan(14);
+SELECT plan(18);
 
 SELECT set_eq('SELECT name FROM jobmon.config_show()',
-              $$VALUES ('log_host'), ('log_port'), ('log_user'), ('log_lock_timeout'), ('log_durability'), ('on_log_failure')$$,
+              $$VALUES ('log_host'), ('log_port'), ('log_user'), ('log_lock_timeout'), ('log_durability'), ('on_log_failure'),
+                     ('max_workers'), ('run_retention')$$,
               'config_show lists every setting');
 SELECT is((SELECT value FROM jobmon.config_show() WHERE name = 'on_log_failure'), 'error',
           'on_log_failure defaults to error');
@@ -21,6 +22,14 @@ SELECT throws_ok($$SELECT jobmon.config_set('log_durability', 'sometimes')$$, '2
                  'invalid value for setting "log_durability": "sometimes"', 'an unknown durability is an error');
 SELECT throws_ok($$SELECT jobmon.config_set('on_log_failure', 'ignore')$$, '22023',
                  'invalid value for setting "on_log_failure": "ignore"', 'an unknown failure policy is an error');
+SELECT is((SELECT value FROM jobmon.config_show() WHERE name = 'run_retention'), '30 days',
+          'finished runs are kept 30 days by default');
+SELECT is(jobmon._max_workers(), current_setting('max_worker_processes')::int / 2,
+          'max_workers defaults to half of max_worker_processes');
+SELECT throws_ok($$SELECT jobmon.config_set('max_workers', '0')$$, '22023',
+                 'invalid value for setting "max_workers": "0"', 'max_workers must be at least 1');
+SELECT throws_ok($$SELECT jobmon.config_set('run_retention', 'a while')$$, '22023',
+                 'invalid value for setting "run_retention": "a while"', 'run_retention must be a duration');
 SELECT throws_ok($$SELECT jobmon.config_set('log_user', NULL)$$, '22004',
                  'value of setting "log_user" must not be NULL', 'a NULL value is an error');
 SELECT throws_ok($$SELECT jobmon.config_reset('nope')$$, '22023', 'unrecognized pg_jobmon setting "nope"',

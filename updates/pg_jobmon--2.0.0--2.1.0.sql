@@ -384,7 +384,9 @@ DECLARE
     v_job    @extschema@.job;
 BEGIN
     IF p_job_id IS NULL THEN
-        PERFORM @extschema@._null_argument('a scheduler function', 'job_id');
+        RAISE EXCEPTION 'job_id must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass the id that create_job() returned.';
     END IF;
     SELECT * INTO v_job FROM @extschema@.job j WHERE j.job_id = p_job_id FOR UPDATE;
     IF NOT FOUND OR NOT (v_job.owner = v_caller OR v_job.run_as = v_caller
@@ -481,6 +483,7 @@ BEGIN
     j := @extschema@._job_apply_options('create_job', j, p_options);
     PERFORM @extschema@._check_run_as(v_caller, j.run_as);
     INSERT INTO @extschema@.job VALUES (j.*);
+    PERFORM @extschema@._audit('create', j.job_id, NULL, NULL, to_jsonb(j));
 
     v_cron := coalesce(p_options->>'cron', @extschema@.cron_from_rule(p_options->'rule'));
     IF v_cron IS NOT NULL THEN
@@ -491,7 +494,6 @@ BEGIN
             SELECT @extschema@._job_option_time('create_job', 'dates', to_jsonb(d))
             FROM unnest(@extschema@._job_option_text_array('create_job', 'dates', p_options->'dates')) d));
     END IF;
-    PERFORM @extschema@._audit('create', j.job_id, NULL, NULL, to_jsonb(j));
     PERFORM @extschema@._tick_wake();
     RETURN j.job_id;
 END
@@ -590,8 +592,10 @@ AS $$
     -- Values arrive as text; the option's own type check converts them.
     SELECT @extschema@.set_job_attributes(p_job_id, jsonb_build_object(p_name,
         CASE WHEN p_value IS NULL THEN 'null'::jsonb
-             WHEN p_name IN ('use_same_transaction', 'max_instances', 'missed_limit')
-                  AND p_value ~ '^(true|false|[0-9]+)$' THEN p_value::jsonb
+             WHEN p_name = 'use_same_transaction' AND p_value ~* '^(t|true|f|false|on|off|yes|no|1|0)$'
+                  THEN to_jsonb(p_value::boolean)
+             WHEN p_name IN ('max_instances', 'missed_limit') AND p_value ~ '^[0-9]{1,9}$'
+                  THEN to_jsonb(p_value::integer)
              WHEN p_name = 'commands' AND p_value ~ '^\s*\[' THEN p_value::jsonb
              ELSE to_jsonb(p_value) END))
 $$;
@@ -696,20 +700,20 @@ SET search_path = @extschema@, pg_temp
 AS $$
     VALUES
     ('name',                 '{string}'::text[],        true),
-    ('comments',             '{string,null}',           true),
+    ('comments',             '{string,"null"}',           true),
     ('commands',             '{string,array}',          true),
     ('cron',                 '{string}',                false),
     ('dates',                '{string,array}',          false),
     ('rule',                 '{object}',                false),
     ('run_as',               '{string}',                true),
-    ('start_date',           '{string,null}',           true),
-    ('end_date',             '{string,null}',           true),
+    ('start_date',           '{string,"null"}',           true),
+    ('end_date',             '{string,"null"}',           true),
     ('use_same_transaction', '{boolean}',               true),
-    ('last_start_available', '{string,null}',           true),
+    ('last_start_available', '{string,"null"}',           true),
     ('max_instances',        '{number}',                true),
-    ('max_run_time',         '{string,null}',           true),
-    ('onrollback',           '{string,null}',           true),
-    ('next_time_statement',  '{string,null}',           true),
+    ('max_run_time',         '{string,"null"}',           true),
+    ('onrollback',           '{string,"null"}',           true),
+    ('next_time_statement',  '{string,"null"}',           true),
     ('timezone',             '{string}',                true),
     ('on_overlap',           '{string}',                true),
     ('on_missed',            '{string}',                true),
@@ -886,11 +890,12 @@ LANGUAGE plpgsql STABLE
 SET search_path = @extschema@, pg_temp
 AS $$
 BEGIN
-    PERFORM now() AT TIME ZONE (p_value #>> '{}');
+    -- The cron engine decides which names it accepts (not abbreviations).
+    PERFORM @extschema@.cron_next('* * * * *', now(), p_value #>> '{}');
     RETURN p_value #>> '{}';
 EXCEPTION WHEN invalid_parameter_value OR feature_not_supported THEN
     PERFORM @extschema@._job_option_error(p_function, 'timezone', p_value,
-        'It is not a time zone PostgreSQL knows.',
+        'It is not a time zone name PostgreSQL knows.',
         'Give a name from pg_timezone_names, e.g. "Europe/Paris" or "UTC".');
     RETURN NULL;
 END
@@ -945,6 +950,12 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = format('%s() got start_date %s and end_date %s.', p_function, j.start_date, j.end_date),
                   HINT = 'Swap the two, or leave end_date out for no end.';
+    END IF;
+    IF j.name ~* '^job [0-9]+$' AND j.name <> 'job ' || j.job_id THEN
+        RAISE EXCEPTION 'job names of the form "job N" are reserved'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('%s() got the name "%s"; a job created without a name is named "job <its id>".', p_function, j.name),
+                  HINT = 'Choose another name.';
     END IF;
     IF j.name IS NOT NULL AND EXISTS (SELECT FROM @extschema@.job x
                                       WHERE upper(x.name) = upper(j.name) AND x.job_id <> j.job_id) THEN
@@ -1347,7 +1358,7 @@ BEGIN
     END IF;
     IF p_cron IS NOT NULL THEN
         PERFORM @extschema@.cron_validate(p_cron);
-    ELSIF cardinality(p_dates) IS NULL OR array_position(p_dates, NULL) IS NOT NULL THEN
+    ELSIF coalesce(cardinality(p_dates), 0) = 0 OR array_position(p_dates, NULL) IS NOT NULL THEN
         RAISE EXCEPTION 'dates of a schedule must be a non-empty list of times'
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = format('%s() got %s.', p_function, coalesce(p_dates::text, 'NULL')),
@@ -1366,28 +1377,35 @@ BEGIN
 END
 $$;
 
--- The schedule p_schedule_id, locked, if the caller may change its job.
+-- The schedule p_schedule_id, locked, if the caller may change its job;
+-- others get the error of a schedule that does not exist.
 CREATE FUNCTION @extschema@._schedule_for_change(p_schedule_id bigint)
 RETURNS @extschema@.job_schedule
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
+    v_caller   name := @extschema@._caller();
     v_schedule @extschema@.job_schedule;
 BEGIN
     IF p_schedule_id IS NULL THEN
-        PERFORM @extschema@._null_argument('a schedule function', 'schedule_id');
+        RAISE EXCEPTION 'schedule_id must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass the id that add_schedule() returned, or one from job_schedule.';
     END IF;
-    SELECT * INTO v_schedule FROM @extschema@.job_schedule s WHERE s.schedule_id = p_schedule_id;
-    IF FOUND THEN
-        PERFORM @extschema@._job_for_change(v_schedule.job_id);
-        SELECT * INTO v_schedule FROM @extschema@.job_schedule s
-        WHERE s.schedule_id = p_schedule_id FOR UPDATE;
-        RETURN v_schedule;
+    SELECT s.* INTO v_schedule
+    FROM @extschema@.job_schedule s JOIN @extschema@.job j ON j.job_id = s.job_id
+    WHERE s.schedule_id = p_schedule_id
+      AND (j.owner = v_caller OR j.run_as = v_caller OR @extschema@._is_superuser(v_caller))
+    FOR UPDATE OF s, j;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'schedule % does not exist', p_schedule_id
+            USING ERRCODE = 'undefined_object',
+                  DETAIL = format('No job that role "%s" owns or runs has a schedule with schedule_id %s.',
+                                  v_caller, p_schedule_id),
+                  HINT = 'SELECT * FROM job_schedule lists the schedules of your jobs.';
     END IF;
-    RAISE EXCEPTION 'schedule % does not exist', p_schedule_id
-        USING ERRCODE = 'undefined_object',
-              HINT = 'SELECT * FROM job_schedule lists the schedules of your jobs.';
+    RETURN v_schedule;
 END
 $$;
 
@@ -1416,16 +1434,13 @@ CREATE FUNCTION @extschema@.add_schedule(p_job_id bigint, p_cron text) RETURNS b
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = @extschema@, pg_temp
 AS $$
-DECLARE
-    v_schedule_id bigint;
 BEGIN
     PERFORM @extschema@._job_for_change(p_job_id);
     IF p_cron IS NULL THEN
         PERFORM @extschema@._null_argument('add_schedule', 'p_cron');
     END IF;
-    v_schedule_id := @extschema@._schedule_insert('add_schedule', p_job_id, p_cron, NULL);
     PERFORM @extschema@._tick_wake();
-    RETURN v_schedule_id;
+    RETURN @extschema@._schedule_insert('add_schedule', p_job_id, p_cron, NULL);
 END
 $$;
 
@@ -1433,16 +1448,13 @@ CREATE FUNCTION @extschema@.add_schedule(p_job_id bigint, p_dates timestamptz[])
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = @extschema@, pg_temp
 AS $$
-DECLARE
-    v_schedule_id bigint;
 BEGIN
     PERFORM @extschema@._job_for_change(p_job_id);
     IF p_dates IS NULL THEN
         PERFORM @extschema@._null_argument('add_schedule', 'p_dates');
     END IF;
-    v_schedule_id := @extschema@._schedule_insert('add_schedule', p_job_id, NULL, p_dates);
     PERFORM @extschema@._tick_wake();
-    RETURN v_schedule_id;
+    RETURN @extschema@._schedule_insert('add_schedule', p_job_id, NULL, p_dates);
 END
 $$;
 

@@ -111,7 +111,9 @@ DECLARE
     v_job    @extschema@.job;
 BEGIN
     IF p_job_id IS NULL THEN
-        PERFORM @extschema@._null_argument('a scheduler function', 'job_id');
+        RAISE EXCEPTION 'job_id must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass the id that create_job() returned.';
     END IF;
     SELECT * INTO v_job FROM @extschema@.job j WHERE j.job_id = p_job_id FOR UPDATE;
     IF NOT FOUND OR NOT (v_job.owner = v_caller OR v_job.run_as = v_caller

@@ -42,6 +42,7 @@ BEGIN
     j := @extschema@._job_apply_options('create_job', j, p_options);
     PERFORM @extschema@._check_run_as(v_caller, j.run_as);
     INSERT INTO @extschema@.job VALUES (j.*);
+    PERFORM @extschema@._audit('create', j.job_id, NULL, NULL, to_jsonb(j));
 
     v_cron := coalesce(p_options->>'cron', @extschema@.cron_from_rule(p_options->'rule'));
     IF v_cron IS NOT NULL THEN
@@ -52,7 +53,6 @@ BEGIN
             SELECT @extschema@._job_option_time('create_job', 'dates', to_jsonb(d))
             FROM unnest(@extschema@._job_option_text_array('create_job', 'dates', p_options->'dates')) d));
     END IF;
-    PERFORM @extschema@._audit('create', j.job_id, NULL, NULL, to_jsonb(j));
     PERFORM @extschema@._tick_wake();
     RETURN j.job_id;
 END
@@ -151,8 +151,10 @@ AS $$
     -- Values arrive as text; the option's own type check converts them.
     SELECT @extschema@.set_job_attributes(p_job_id, jsonb_build_object(p_name,
         CASE WHEN p_value IS NULL THEN 'null'::jsonb
-             WHEN p_name IN ('use_same_transaction', 'max_instances', 'missed_limit')
-                  AND p_value ~ '^(true|false|[0-9]+)$' THEN p_value::jsonb
+             WHEN p_name = 'use_same_transaction' AND p_value ~* '^(t|true|f|false|on|off|yes|no|1|0)$'
+                  THEN to_jsonb(p_value::boolean)
+             WHEN p_name IN ('max_instances', 'missed_limit') AND p_value ~ '^[0-9]{1,9}$'
+                  THEN to_jsonb(p_value::integer)
              WHEN p_name = 'commands' AND p_value ~ '^\s*\[' THEN p_value::jsonb
              ELSE to_jsonb(p_value) END))
 $$;

@@ -10,20 +10,20 @@ SET search_path = @extschema@, pg_temp
 AS $$
     VALUES
     ('name',                 '{string}'::text[],        true),
-    ('comments',             '{string,null}',           true),
+    ('comments',             '{string,"null"}',           true),
     ('commands',             '{string,array}',          true),
     ('cron',                 '{string}',                false),
     ('dates',                '{string,array}',          false),
     ('rule',                 '{object}',                false),
     ('run_as',               '{string}',                true),
-    ('start_date',           '{string,null}',           true),
-    ('end_date',             '{string,null}',           true),
+    ('start_date',           '{string,"null"}',           true),
+    ('end_date',             '{string,"null"}',           true),
     ('use_same_transaction', '{boolean}',               true),
-    ('last_start_available', '{string,null}',           true),
+    ('last_start_available', '{string,"null"}',           true),
     ('max_instances',        '{number}',                true),
-    ('max_run_time',         '{string,null}',           true),
-    ('onrollback',           '{string,null}',           true),
-    ('next_time_statement',  '{string,null}',           true),
+    ('max_run_time',         '{string,"null"}',           true),
+    ('onrollback',           '{string,"null"}',           true),
+    ('next_time_statement',  '{string,"null"}',           true),
     ('timezone',             '{string}',                true),
     ('on_overlap',           '{string}',                true),
     ('on_missed',            '{string}',                true),
@@ -200,11 +200,12 @@ LANGUAGE plpgsql STABLE
 SET search_path = @extschema@, pg_temp
 AS $$
 BEGIN
-    PERFORM now() AT TIME ZONE (p_value #>> '{}');
+    -- The cron engine decides which names it accepts (not abbreviations).
+    PERFORM @extschema@.cron_next('* * * * *', now(), p_value #>> '{}');
     RETURN p_value #>> '{}';
 EXCEPTION WHEN invalid_parameter_value OR feature_not_supported THEN
     PERFORM @extschema@._job_option_error(p_function, 'timezone', p_value,
-        'It is not a time zone PostgreSQL knows.',
+        'It is not a time zone name PostgreSQL knows.',
         'Give a name from pg_timezone_names, e.g. "Europe/Paris" or "UTC".');
     RETURN NULL;
 END
@@ -259,6 +260,12 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = format('%s() got start_date %s and end_date %s.', p_function, j.start_date, j.end_date),
                   HINT = 'Swap the two, or leave end_date out for no end.';
+    END IF;
+    IF j.name ~* '^job [0-9]+$' AND j.name <> 'job ' || j.job_id THEN
+        RAISE EXCEPTION 'job names of the form "job N" are reserved'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('%s() got the name "%s"; a job created without a name is named "job <its id>".', p_function, j.name),
+                  HINT = 'Choose another name.';
     END IF;
     IF j.name IS NOT NULL AND EXISTS (SELECT FROM @extschema@.job x
                                       WHERE upper(x.name) = upper(j.name) AND x.job_id <> j.job_id) THEN

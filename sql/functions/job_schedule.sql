@@ -72,7 +72,7 @@ BEGIN
     END IF;
     IF p_cron IS NOT NULL THEN
         PERFORM @extschema@.cron_validate(p_cron);
-    ELSIF cardinality(p_dates) IS NULL OR array_position(p_dates, NULL) IS NOT NULL THEN
+    ELSIF coalesce(cardinality(p_dates), 0) = 0 OR array_position(p_dates, NULL) IS NOT NULL THEN
         RAISE EXCEPTION 'dates of a schedule must be a non-empty list of times'
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = format('%s() got %s.', p_function, coalesce(p_dates::text, 'NULL')),
@@ -91,28 +91,35 @@ BEGIN
 END
 $$;
 
--- The schedule p_schedule_id, locked, if the caller may change its job.
+-- The schedule p_schedule_id, locked, if the caller may change its job;
+-- others get the error of a schedule that does not exist.
 CREATE FUNCTION @extschema@._schedule_for_change(p_schedule_id bigint)
 RETURNS @extschema@.job_schedule
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
+    v_caller   name := @extschema@._caller();
     v_schedule @extschema@.job_schedule;
 BEGIN
     IF p_schedule_id IS NULL THEN
-        PERFORM @extschema@._null_argument('a schedule function', 'schedule_id');
+        RAISE EXCEPTION 'schedule_id must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass the id that add_schedule() returned, or one from job_schedule.';
     END IF;
-    SELECT * INTO v_schedule FROM @extschema@.job_schedule s WHERE s.schedule_id = p_schedule_id;
-    IF FOUND THEN
-        PERFORM @extschema@._job_for_change(v_schedule.job_id);
-        SELECT * INTO v_schedule FROM @extschema@.job_schedule s
-        WHERE s.schedule_id = p_schedule_id FOR UPDATE;
-        RETURN v_schedule;
+    SELECT s.* INTO v_schedule
+    FROM @extschema@.job_schedule s JOIN @extschema@.job j ON j.job_id = s.job_id
+    WHERE s.schedule_id = p_schedule_id
+      AND (j.owner = v_caller OR j.run_as = v_caller OR @extschema@._is_superuser(v_caller))
+    FOR UPDATE OF s, j;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'schedule % does not exist', p_schedule_id
+            USING ERRCODE = 'undefined_object',
+                  DETAIL = format('No job that role "%s" owns or runs has a schedule with schedule_id %s.',
+                                  v_caller, p_schedule_id),
+                  HINT = 'SELECT * FROM job_schedule lists the schedules of your jobs.';
     END IF;
-    RAISE EXCEPTION 'schedule % does not exist', p_schedule_id
-        USING ERRCODE = 'undefined_object',
-              HINT = 'SELECT * FROM job_schedule lists the schedules of your jobs.';
+    RETURN v_schedule;
 END
 $$;
 
@@ -141,16 +148,13 @@ CREATE FUNCTION @extschema@.add_schedule(p_job_id bigint, p_cron text) RETURNS b
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = @extschema@, pg_temp
 AS $$
-DECLARE
-    v_schedule_id bigint;
 BEGIN
     PERFORM @extschema@._job_for_change(p_job_id);
     IF p_cron IS NULL THEN
         PERFORM @extschema@._null_argument('add_schedule', 'p_cron');
     END IF;
-    v_schedule_id := @extschema@._schedule_insert('add_schedule', p_job_id, p_cron, NULL);
     PERFORM @extschema@._tick_wake();
-    RETURN v_schedule_id;
+    RETURN @extschema@._schedule_insert('add_schedule', p_job_id, p_cron, NULL);
 END
 $$;
 
@@ -158,16 +162,13 @@ CREATE FUNCTION @extschema@.add_schedule(p_job_id bigint, p_dates timestamptz[])
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = @extschema@, pg_temp
 AS $$
-DECLARE
-    v_schedule_id bigint;
 BEGIN
     PERFORM @extschema@._job_for_change(p_job_id);
     IF p_dates IS NULL THEN
         PERFORM @extschema@._null_argument('add_schedule', 'p_dates');
     END IF;
-    v_schedule_id := @extschema@._schedule_insert('add_schedule', p_job_id, NULL, p_dates);
     PERFORM @extschema@._tick_wake();
-    RETURN v_schedule_id;
+    RETURN @extschema@._schedule_insert('add_schedule', p_job_id, NULL, p_dates);
 END
 $$;
 

@@ -371,6 +371,13 @@ execute_command(const char *sql, bool implicit_block, MemoryContext parse_contex
 		DestReceiver *receiver;
 		QueryCompletion qc;
 
+		/* The worker owns the transactions: a BEGIN would swallow the rest. */
+		if (IsA(statement->stmt, TransactionStmt))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("transaction control statements are not allowed in the commands of a job"),
+					 errdetail("The command contains %s.", GetCommandTagName(tag)),
+					 errhint("Give each transaction as one command of the job's commands array, or set use_same_transaction.")));
 		if (implicit_block)
 			BeginImplicitTransactionBlock();
 		if (analyze_requires_snapshot(statement))

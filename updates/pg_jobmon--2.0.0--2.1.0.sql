@@ -976,6 +976,30 @@ $$;
 -- nobody else may call them.  A run is logged as a pg_jobmon job, so its
 -- job_log row and steps are written here too.
 
+-- The log of a scheduled run is written by its worker and by the roles
+-- of its job; through the logging API (SECURITY DEFINER writers open to
+-- all) no other role may end, cancel or rewrite it.
+CREATE FUNCTION @extschema@._run_log_guard(p_job_id bigint) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_run    @extschema@.job_run;
+    v_caller name := @extschema@._caller();
+BEGIN
+    SELECT * INTO v_run FROM @extschema@.job_run r WHERE r.log_id = p_job_id;
+    IF FOUND AND NOT (v_run.pid IS NOT DISTINCT FROM pg_backend_pid()  -- the run's own worker
+                      OR v_caller IN (v_run.owner, v_run.run_as)
+                      OR @extschema@._is_superuser(v_caller)) THEN
+        RAISE EXCEPTION 'permission denied to write the log of a scheduled run'
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = format('Job %s of job_log is run %s of scheduled job "%s", which role "%s" neither owns nor runs as.',
+                                  p_job_id, v_run.run_id, v_run.job_name, v_caller),
+                  HINT = 'Only the job''s owner, its run_as role or a superuser can log to or cancel its runs.';
+    END IF;
+END
+$$;
+
 -- Mark a job broken: it stops being scheduled until activate_job().
 CREATE FUNCTION @extschema@._job_break(p_job_id bigint, p_reason text) RETURNS void
 LANGUAGE plpgsql
@@ -1052,6 +1076,9 @@ DECLARE
     v_run @extschema@.job_run;
     v_job @extschema@.job;
 BEGIN
+    -- The tick marks the run 'starting' and starts this worker in one
+    -- transaction: wait for it to commit (or roll back) before looking.
+    PERFORM FROM @extschema@.job_run r WHERE r.run_id = p_run_id FOR UPDATE;
     UPDATE @extschema@.job_run r SET status = 'running', started_at = now(), pid = pg_backend_pid()
     WHERE r.run_id = p_run_id AND r.status = 'starting'
     RETURNING * INTO v_run;
@@ -1541,6 +1568,103 @@ COMMENT ON FUNCTION @extschema@.drop_schedule(bigint) IS 'remove a schedule from
 COMMENT ON FUNCTION @extschema@.dyn_override(bigint, timestamptz) IS 'fire a schedule next at this time instead, once';
 COMMENT ON FUNCTION @extschema@.cancel_override(bigint) IS 'undo dyn_override: the schedule fires at its own next time';
 
+-- sql/updates/2.0.0--2.1.0/functions/log_writes.sql (changed since 2.0.0)
+-- 2.1.0: the log of a scheduled run may only be written by its job's roles
+-- (see _run_log_guard in functions/job_run.sql).
+
+CREATE OR REPLACE FUNCTION @extschema@._log_step_start(p_job_id bigint, p_action text) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_step_id bigint;
+BEGIN
+    PERFORM @extschema@._run_log_guard(p_job_id);
+    INSERT INTO @extschema@.job_detail (job_id, action, start_time)
+    SELECT j.job_id, p_action, now() FROM @extschema@.job_log j WHERE j.job_id = p_job_id
+    RETURNING step_id INTO v_step_id;
+    IF v_step_id IS NULL THEN
+        PERFORM @extschema@._job_not_found(p_job_id);
+    END IF;
+    RETURN v_step_id;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@._log_step_end(p_step_id bigint, p_status text, p_message text)
+RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    PERFORM @extschema@._run_log_guard(d.job_id) FROM @extschema@.job_detail d WHERE d.step_id = p_step_id;
+    UPDATE @extschema@.job_detail d
+    SET end_time = now(),
+        elapsed_time = extract(epoch FROM now() - d.start_time)::real,
+        status = p_status,
+        message = p_message
+    WHERE d.step_id = p_step_id;
+    IF NOT FOUND THEN
+        PERFORM @extschema@._step_not_found(p_step_id);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@._log_job_end(p_job_id bigint, p_alert_code integer) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_status text;
+BEGIN
+    SELECT t.alert_text INTO v_status FROM @extschema@.job_status_text t WHERE t.alert_code = p_alert_code;
+    IF v_status IS NULL THEN
+        RAISE EXCEPTION 'alert code % does not exist', p_alert_code
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('job_status_text has the codes %s.',
+                                  (SELECT string_agg(t.alert_code::text, ', ' ORDER BY t.alert_code)
+                                   FROM @extschema@.job_status_text t)),
+                  HINT = 'Use one of those codes, or add the code to job_status_text first.';
+    END IF;
+    PERFORM @extschema@._run_log_guard(p_job_id);
+    UPDATE @extschema@.job_log j SET end_time = now(), status = v_status WHERE j.job_id = p_job_id;
+    IF NOT FOUND THEN
+        PERFORM @extschema@._job_not_found(p_job_id);
+    END IF;
+    IF @extschema@._setting('log_durability') <> 'off' THEN
+        SET LOCAL synchronous_commit TO DEFAULT;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@._log_event(
+    p_step_id bigint, p_severity text, p_sqlstate text, p_message text, p_detail text,
+    p_hint text, p_context text, p_schema_name text, p_table_name text, p_column_name text,
+    p_datatype_name text, p_constraint_name text)
+RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_event_id bigint;
+BEGIN
+    PERFORM @extschema@._run_log_guard(d.job_id) FROM @extschema@.job_detail d WHERE d.step_id = p_step_id;
+    INSERT INTO @extschema@.job_event (job_id, step_id, event_time, severity, sqlstate, message,
+                                       detail, hint, context, schema_name, table_name,
+                                       column_name, datatype_name, constraint_name)
+    SELECT d.job_id, d.step_id, now(), p_severity, p_sqlstate, p_message,
+           p_detail, p_hint, p_context, p_schema_name, p_table_name,
+           p_column_name, p_datatype_name, p_constraint_name
+    FROM @extschema@.job_detail d WHERE d.step_id = p_step_id
+    RETURNING event_id INTO v_event_id;
+    IF v_event_id IS NULL THEN
+        PERFORM @extschema@._step_not_found(p_step_id);
+    END IF;
+    RETURN v_event_id;
+END
+$$;
+
 -- sql/functions/tick.sql (new in 2.1.0)
 -- One pass of the dispatcher, called by the tick procedure
 -- (procedures/tick.sql) in a transaction of its own, about once a second
@@ -1727,7 +1851,7 @@ BEGIN
         EXIT WHEN v_free <= 0;
 
         -- The worker waits for this transaction to commit before it claims
-        -- the run (its UPDATE waits on the row), so mark it before starting.
+        -- the run (_run_start locks the row first), so mark it first.
         UPDATE @extschema@.job_run x SET status = 'starting', started_at = clock_timestamp()
         WHERE x.run_id = r.run_id;
         v_pid := @extschema@._worker_launch(r.run_id, j.run_as::regrole::oid, r.due_at);

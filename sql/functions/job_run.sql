@@ -5,6 +5,30 @@
 -- nobody else may call them.  A run is logged as a pg_jobmon job, so its
 -- job_log row and steps are written here too.
 
+-- The log of a scheduled run is written by its worker and by the roles
+-- of its job; through the logging API (SECURITY DEFINER writers open to
+-- all) no other role may end, cancel or rewrite it.
+CREATE FUNCTION @extschema@._run_log_guard(p_job_id bigint) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_run    @extschema@.job_run;
+    v_caller name := @extschema@._caller();
+BEGIN
+    SELECT * INTO v_run FROM @extschema@.job_run r WHERE r.log_id = p_job_id;
+    IF FOUND AND NOT (v_run.pid IS NOT DISTINCT FROM pg_backend_pid()  -- the run's own worker
+                      OR v_caller IN (v_run.owner, v_run.run_as)
+                      OR @extschema@._is_superuser(v_caller)) THEN
+        RAISE EXCEPTION 'permission denied to write the log of a scheduled run'
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = format('Job %s of job_log is run %s of scheduled job "%s", which role "%s" neither owns nor runs as.',
+                                  p_job_id, v_run.run_id, v_run.job_name, v_caller),
+                  HINT = 'Only the job''s owner, its run_as role or a superuser can log to or cancel its runs.';
+    END IF;
+END
+$$;
+
 -- Mark a job broken: it stops being scheduled until activate_job().
 CREATE FUNCTION @extschema@._job_break(p_job_id bigint, p_reason text) RETURNS void
 LANGUAGE plpgsql
@@ -81,6 +105,9 @@ DECLARE
     v_run @extschema@.job_run;
     v_job @extschema@.job;
 BEGIN
+    -- The tick marks the run 'starting' and starts this worker in one
+    -- transaction: wait for it to commit (or roll back) before looking.
+    PERFORM FROM @extschema@.job_run r WHERE r.run_id = p_run_id FOR UPDATE;
     UPDATE @extschema@.job_run r SET status = 'running', started_at = now(), pid = pg_backend_pid()
     WHERE r.run_id = p_run_id AND r.status = 'starting'
     RETURNING * INTO v_run;

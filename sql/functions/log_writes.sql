@@ -44,6 +44,7 @@ AS $$
 DECLARE
     v_step_id bigint;
 BEGIN
+    PERFORM @extschema@._run_log_guard(p_job_id);
     INSERT INTO @extschema@.job_detail (job_id, action, start_time)
     SELECT j.job_id, p_action, now() FROM @extschema@.job_log j WHERE j.job_id = p_job_id
     RETURNING step_id INTO v_step_id;
@@ -60,6 +61,7 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = @extschema@, pg_temp
 AS $$
 BEGIN
+    PERFORM @extschema@._run_log_guard(d.job_id) FROM @extschema@.job_detail d WHERE d.step_id = p_step_id;
     UPDATE @extschema@.job_detail d
     SET end_time = now(),
         elapsed_time = extract(epoch FROM now() - d.start_time)::real,
@@ -94,6 +96,7 @@ BEGIN
                                    FROM @extschema@.job_status_text t)),
                   HINT = 'Use one of those codes, or add the code to job_status_text first.';
     END IF;
+    PERFORM @extschema@._run_log_guard(p_job_id);
     UPDATE @extschema@.job_log j SET end_time = now(), status = v_status WHERE j.job_id = p_job_id;
     IF NOT FOUND THEN
         PERFORM @extschema@._job_not_found(p_job_id);
@@ -116,6 +119,7 @@ AS $$
 DECLARE
     v_event_id bigint;
 BEGIN
+    PERFORM @extschema@._run_log_guard(d.job_id) FROM @extschema@.job_detail d WHERE d.step_id = p_step_id;
     INSERT INTO @extschema@.job_event (job_id, step_id, event_time, severity, sqlstate, message,
                                        detail, hint, context, schema_name, table_name,
                                        column_name, datatype_name, constraint_name)

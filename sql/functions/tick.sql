@@ -183,7 +183,7 @@ BEGIN
         EXIT WHEN v_free <= 0;
 
         -- The worker waits for this transaction to commit before it claims
-        -- the run (its UPDATE waits on the row), so mark it before starting.
+        -- the run (_run_start locks the row first), so mark it first.
         UPDATE @extschema@.job_run x SET status = 'starting', started_at = clock_timestamp()
         WHERE x.run_id = r.run_id;
         v_pid := @extschema@._worker_launch(r.run_id, j.run_as::regrole::oid, r.due_at);

@@ -186,7 +186,6 @@ SELECT is(pg_temp.error_of(format('SELECT jobmon.drop_job(%s)', :a_job), :a_job)
           'the error is the one for a job that does not exist (detail and hint included)');
 -- _schedule_for_change() answers with the job's id, which tells bob that
 -- the schedule exists and which job it belongs to.
-SELECT todo('a schedule of another role''s job reports that job''s id', 1);
 SELECT is(pg_temp.error_of(format('SELECT jobmon.disable_schedule(%s)', :a_sched), :a_sched),
           pg_temp.error_of(format('SELECT jobmon.disable_schedule(%s)', :a_sched + 1000000), :a_sched + 1000000),
           'bob cannot disable alice''s schedule, which does not exist for him either');
@@ -231,7 +230,6 @@ SELECT throws_ok(format('SELECT jobmon._worker_launch(%s, %L::regrole, now())', 
 SELECT throws_ok($$CALL jobmon.tick('1 second')$$, '42501', NULL, 'nor CALL tick()');
 -- A scheduled run is a logged job, and the logging functions write any
 -- job_log row by id: bob's run must not be endable or rewritable by alice.
-SELECT todo('the SECURITY DEFINER _log_* functions write any role''s scheduled run', 2);
 SELECT throws_ok(format('SELECT jobmon._log_job_end(%s, 3)', :b_log), NULL, NULL,
                  'alice cannot end the job_log row of bob''s run');
 SELECT throws_ok(format('SELECT jobmon._log_step_end(%s, %L, %L)', :b_step, 'CRITICAL', 'forged'), NULL, NULL,

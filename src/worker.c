@@ -61,6 +61,7 @@ typedef struct CommandResult
 {
 	int64		step_id;		/* its job_detail row */
 	bool		ran;			/* false when an earlier command failed */
+	bool		rolled_back;	/* succeeded, then a later command failed */
 	bool		ok;
 	uint64		rows;			/* rows processed, when ok */
 	ErrorData  *error;			/* the error, when not ok */
@@ -297,6 +298,8 @@ step_end(CommandResult *result)
 
 	if (!result->ran)
 		message = "not run: an earlier command of the transaction failed";
+	else if (result->rolled_back)
+		message = "rolled back: a later command of the transaction failed";
 	else if (result->ok)
 		message = psprintf(UINT64_FORMAT " %s", result->rows, result->rows == 1 ? "row" : "rows");
 	else
@@ -304,7 +307,7 @@ step_end(CommandResult *result)
 
 	values[0] = Int64GetDatum(run_id);
 	values[1] = Int64GetDatum(result->step_id);
-	values[2] = BoolGetDatum(result->ran && result->ok);
+	values[2] = BoolGetDatum(result->ran && result->ok && !result->rolled_back);
 	values[3] = CStringGetTextDatum(message);
 
 	bookkeeping_begin();
@@ -477,8 +480,11 @@ run_commands(RunDefinition *def, bool *stopped)
 			step_start(&results[i], def->commands[i]);
 		ok = run_transaction(def->commands, results, def->ncommands);
 		for (int i = 0; i < def->ncommands; i++)
+		{
+			results[i].rolled_back = !ok && results[i].ok;
 			if (!step_end(&results[i]))
 				*stopped = true;
+		}
 		return ok;
 	}
 	for (int i = 0; i < def->ncommands && ok && !*stopped; i++)

@@ -187,6 +187,55 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.job_run_run_id_seq', '')
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.job_audit', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.job_audit_audit_id_seq', '');
 
+-- sql/updates/2.0.0--2.1.0/functions/cancel_job.sql (changed since 2.0.0)
+-- 2.1.0: log the cancel before signalling, so that a scheduled run's
+-- worker records the run as cancelled.
+
+CREATE OR REPLACE FUNCTION @extschema@.cancel_job(p_job_id bigint) RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_job       @extschema@.job_log;
+    v_step_id   bigint;
+    v_signalled boolean := false;
+BEGIN
+    IF p_job_id IS NULL THEN
+        PERFORM @extschema@._null_argument('cancel_job', 'p_job_id');
+    END IF;
+    SELECT * INTO v_job FROM @extschema@.job_log j WHERE j.job_id = p_job_id;
+    IF NOT FOUND THEN
+        PERFORM @extschema@._job_not_found(p_job_id);
+    END IF;
+    IF v_job.end_time IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot cancel job %', p_job_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = format('Job %s (%s) already ended at %s with status %s.',
+                                  p_job_id, v_job.job_name, v_job.end_time, v_job.status),
+                  HINT = 'Use show_running() to list the jobs that are still running.';
+    END IF;
+
+    -- Log first, signal last: a scheduled run's worker, once interrupted,
+    -- looks at its job_log row to tell a cancel from a failure.
+    SELECT max(d.step_id) INTO v_step_id FROM @extschema@.job_detail d WHERE d.job_id = p_job_id;
+    IF v_step_id IS NULL THEN
+        v_step_id := @extschema@.add_step(p_job_id, 'Job cancelled');
+    END IF;
+    PERFORM @extschema@.update_step(v_step_id,
+        (SELECT t.alert_text FROM @extschema@.job_status_text t WHERE t.alert_code = 3),
+        format('Cancelled by role %s through cancel_job()', current_user));
+    PERFORM @extschema@.fail_job(p_job_id, 3);
+
+    IF v_job.pid <> pg_backend_pid() AND EXISTS (
+        SELECT FROM pg_catalog.pg_stat_activity a
+        WHERE a.pid = v_job.pid)
+    THEN
+        v_signalled := pg_catalog.pg_cancel_backend(v_job.pid);
+    END IF;
+    RETURN v_signalled;
+END
+$$;
+
 -- sql/updates/2.0.0--2.1.0/functions/config.sql (changed since 2.0.0)
 -- 2.1.0 adds the settings max_workers and run_retention (scheduler).
 
@@ -1115,9 +1164,12 @@ LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 BEGIN
-    PERFORM @extschema@._log_step_end(p_step_id,
-        (SELECT t.alert_text FROM @extschema@.job_status_text t WHERE t.alert_code = CASE WHEN p_ok THEN 1 ELSE 3 END),
-        p_message);
+    -- A step that cancel_job() already closed keeps its word on who did it.
+    IF EXISTS (SELECT FROM @extschema@.job_detail d WHERE d.step_id = p_step_id AND d.end_time IS NULL) THEN
+        PERFORM @extschema@._log_step_end(p_step_id,
+            (SELECT t.alert_text FROM @extschema@.job_status_text t WHERE t.alert_code = CASE WHEN p_ok THEN 1 ELSE 3 END),
+            p_message);
+    END IF;
     RETURN EXISTS (
         SELECT FROM @extschema@.job_run r JOIN @extschema@.job_log l ON l.job_id = r.log_id
         WHERE r.run_id = p_run_id AND r.reason IS NULL AND l.end_time IS NULL);

@@ -26,13 +26,8 @@ BEGIN
                   HINT = 'Use show_running() to list the jobs that are still running.';
     END IF;
 
-    IF v_job.pid <> pg_backend_pid() AND EXISTS (
-        SELECT FROM pg_catalog.pg_stat_activity a
-        WHERE a.pid = v_job.pid)
-    THEN
-        v_signalled := pg_catalog.pg_cancel_backend(v_job.pid);
-    END IF;
-
+    -- Log first, signal last: a scheduled run's worker, once interrupted,
+    -- looks at its job_log row to tell a cancel from a failure.
     SELECT max(d.step_id) INTO v_step_id FROM @extschema@.job_detail d WHERE d.job_id = p_job_id;
     IF v_step_id IS NULL THEN
         v_step_id := @extschema@.add_step(p_job_id, 'Job cancelled');
@@ -41,6 +36,13 @@ BEGIN
         (SELECT t.alert_text FROM @extschema@.job_status_text t WHERE t.alert_code = 3),
         format('Cancelled by role %s through cancel_job()', current_user));
     PERFORM @extschema@.fail_job(p_job_id, 3);
+
+    IF v_job.pid <> pg_backend_pid() AND EXISTS (
+        SELECT FROM pg_catalog.pg_stat_activity a
+        WHERE a.pid = v_job.pid)
+    THEN
+        v_signalled := pg_catalog.pg_cancel_backend(v_job.pid);
+    END IF;
     RETURN v_signalled;
 END
 $$;

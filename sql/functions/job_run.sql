@@ -144,9 +144,12 @@ LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 BEGIN
-    PERFORM @extschema@._log_step_end(p_step_id,
-        (SELECT t.alert_text FROM @extschema@.job_status_text t WHERE t.alert_code = CASE WHEN p_ok THEN 1 ELSE 3 END),
-        p_message);
+    -- A step that cancel_job() already closed keeps its word on who did it.
+    IF EXISTS (SELECT FROM @extschema@.job_detail d WHERE d.step_id = p_step_id AND d.end_time IS NULL) THEN
+        PERFORM @extschema@._log_step_end(p_step_id,
+            (SELECT t.alert_text FROM @extschema@.job_status_text t WHERE t.alert_code = CASE WHEN p_ok THEN 1 ELSE 3 END),
+            p_message);
+    END IF;
     RETURN EXISTS (
         SELECT FROM @extschema@.job_run r JOIN @extschema@.job_log l ON l.job_id = r.log_id
         WHERE r.run_id = p_run_id AND r.reason IS NULL AND l.end_time IS NULL);

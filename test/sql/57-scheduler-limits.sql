@@ -148,10 +148,8 @@ SELECT results_eq(format('SELECT status FROM jobmon.job_run WHERE run_id IN (%L,
 
 -- cancel_job() on the job_log row of a running run cancels it.
 SELECT ok(jobmon.cancel_job((pg_temp.run(:hog)).log_id), 'cancel_job() signals the worker of a running run');
--- cancel_job() signals the worker before it ends the job_log row, from which
--- the worker learns that the error was a cancel: the run is recorded as a
--- failure with reason "canceling statement due to user request".
-SELECT todo('cancel_job() signals before ending the job_log row (race, reported)', 2);
+-- cancel_job() ends the job_log row before it signals the worker, which
+-- learns from that row that the error was a cancel.
 SELECT is(jobmon.wait_for_run(:hog, '30 seconds'), 'cancelled', 'the run ends as cancelled');
 SELECT is((pg_temp.run(:hog)).reason, 'cancelled through cancel_job()', 'the reason names cancel_job()');
 SELECT is((SELECT status FROM jobmon.job_log WHERE job_id = (pg_temp.run(:hog)).log_id), 'CRITICAL',

@@ -29,7 +29,7 @@ DATA_built   = sql/$(EXTENSION)--$(EXTVERSION).sql
 # the current version's script is always the one built from the sources.
 RELEASED     = $(filter-out %--$(EXTVERSION).sql,$(wildcard sql/released/$(EXTENSION)--*.sql))
 DATA         = $(wildcard updates/$(EXTENSION)--*--*.sql) $(RELEASED)
-DOCS         = doc/$(EXTENSION).md
+DOCS         = doc/pg_jobmon.md doc/scheduler.md
 EXTRA_CLEAN  = sql/$(EXTENSION)--*.sql
 
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)

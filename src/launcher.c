@@ -62,6 +62,7 @@ jobmon_worker_launch(PG_FUNCTION_ARGS)
 	args.role = PG_GETARG_OID(1);
 	args.due_at = PG_GETARG_TIMESTAMPTZ(2);
 	args.database = MyDatabaseId;
+	args.launcher_xid = GetTopTransactionId();
 
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;

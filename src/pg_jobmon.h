@@ -20,6 +20,8 @@ typedef struct JobmonWorkerArgs
 	Oid			database;		/* database to connect to */
 	Oid			role;			/* role the job runs as */
 	TimestampTz due_at;			/* do not start before this */
+	TransactionId launcher_xid; /* the tick's transaction, which planned the
+								 * run: wait for it to end before claiming */
 } JobmonWorkerArgs;
 
 /* message.c */

@@ -39,6 +39,7 @@
 #include "postmaster/bgworker.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
+#include "storage/lmgr.h"
 #include "tcop/dest.h"
 #include "parser/analyze.h"
 #include "tcop/pquery.h"
@@ -155,6 +156,21 @@ first_row_text(int col)
 		return NULL;
 	value = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col);
 	return value ? MemoryContextStrdup(RunContext, value) : NULL;
+}
+
+/*
+ * The tick plans the run and starts this worker in one transaction, and
+ * the run's row may be one it inserted: wait until that transaction has
+ * ended before looking, or the run would not be there yet.
+ */
+static void
+wait_for_launcher(TransactionId xid)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	XactLockTableWait(xid, NULL, NULL, XLTW_None);
+	CommitTransactionCommand();
+	MemoryContextSwitchTo(RunContext);
 }
 
 static void
@@ -322,6 +338,20 @@ step_end(CommandResult *result)
 }
 
 /*
+ * Whether the server would log a message of elevel with log_min_messages at
+ * min_elevel (elog.c's rule: LOG ranks between ERROR and FATAL there).
+ */
+static bool
+server_would_log(int elevel, int min_elevel)
+{
+	if (elevel == LOG || elevel == LOG_SERVER_ONLY)
+		return min_elevel == LOG || min_elevel <= ERROR;
+	if (min_elevel == LOG)
+		return elevel >= FATAL;
+	return elevel >= min_elevel;
+}
+
+/*
  * Keep the messages a command raises below ERROR (errors are caught where
  * they are thrown).  Messages the server would not have logged anyway stay
  * out of the server log.
@@ -336,7 +366,7 @@ capture_message(ErrorData *edata)
 
 		capturing->messages = lappend(capturing->messages, CopyErrorData());
 		MemoryContextSwitchTo(old);
-		if (edata->elevel < server_log_elevel)
+		if (!server_would_log(edata->elevel, server_log_elevel))
 			edata->output_to_server = false;
 	}
 	if (prev_emit_log_hook)
@@ -597,14 +627,17 @@ wait_until(TimestampTz due_at)
 	}
 }
 
-/* Lower log_min_messages so that the messages to capture reach the hook. */
+/*
+ * Messages reach emit_log_hook only when log_min_messages lets them through:
+ * lower it to the capture level (for LOG, which it ranks high, to DEBUG1).
+ */
 static void
 start_capture(int elevel)
 {
 	capture_elevel = elevel;
 	server_log_elevel = log_min_messages;
-	if (elevel > 0 && elevel < log_min_messages)
-		SetConfigOption("log_min_messages", jobmon_severity_name(elevel),
+	if (elevel > 0)
+		SetConfigOption("log_min_messages", jobmon_severity_name(elevel == LOG ? DEBUG1 : elevel),
 						PGC_SUSET, PGC_S_OVERRIDE);
 	prev_emit_log_hook = emit_log_hook;
 	emit_log_hook = capture_message;
@@ -635,6 +668,7 @@ jobmon_worker_main(Datum main_arg)
 									   ALLOCSET_DEFAULT_SIZES);
 	MemoryContextSwitchTo(RunContext);
 
+	wait_for_launcher(args.launcher_xid);
 	wait_until(args.due_at);
 	find_extension();
 	if (!run_start(&def))

@@ -1125,9 +1125,7 @@ DECLARE
     v_run @extschema@.job_run;
     v_job @extschema@.job;
 BEGIN
-    -- The tick marks the run 'starting' and starts this worker in one
-    -- transaction: wait for it to commit (or roll back) before looking.
-    PERFORM FROM @extschema@.job_run r WHERE r.run_id = p_run_id FOR UPDATE;
+    -- The worker has waited for the tick's transaction to end.
     UPDATE @extschema@.job_run r SET status = 'running', started_at = now(), pid = pg_backend_pid()
     WHERE r.run_id = p_run_id AND r.status = 'starting'
     RETURNING * INTO v_run;
@@ -1777,6 +1775,7 @@ DECLARE
     v_now   timestamptz := clock_timestamp();
     v_times timestamptz[];
     v_last  timestamptz;
+    v_truncated boolean := false;
 BEGIN
     SELECT * INTO j FROM @extschema@.job x WHERE x.job_id = s.job_id;
     IF s.override_time IS NOT NULL THEN
@@ -1789,6 +1788,12 @@ BEGIN
         v_times := s.next_fire || ARRAY(
             SELECT d FROM unnest(s.dates) d
             WHERE d > s.next_fire AND d <= least(v_now, j.end_date) ORDER BY d LIMIT j.missed_limit);
+    END IF;
+    -- More than missed_limit fire times: keep missed_limit of them, and go on
+    -- from now below.
+    IF cardinality(v_times) > j.missed_limit THEN
+        v_times := v_times[2:];
+        v_truncated := true;
     END IF;
     v_last := v_times[cardinality(v_times)];
 
@@ -1804,8 +1809,7 @@ BEGIN
                        cardinality(v_times), s.next_fire), now());
     END IF;
 
-    -- Past a truncated backlog, go on from now.
-    IF cardinality(v_times) > j.missed_limit THEN
+    IF v_truncated THEN
         v_last := greatest(v_last, v_now);
     END IF;
     s.fired_until := greatest(s.fired_until, v_last);
@@ -1902,8 +1906,8 @@ BEGIN
         END IF;
         EXIT WHEN v_free <= 0;
 
-        -- The worker waits for this transaction to commit before it claims
-        -- the run (_run_start locks the row first), so mark it first.
+        -- The worker waits for this transaction to end before it claims
+        -- the run (src/worker.c, wait_for_launcher).
         UPDATE @extschema@.job_run x SET status = 'starting', started_at = clock_timestamp()
         WHERE x.run_id = r.run_id;
         v_pid := @extschema@._worker_launch(r.run_id, j.run_as::regrole::oid, r.due_at);
@@ -2056,7 +2060,7 @@ BEGIN
             USING ERRCODE = 'insufficient_privilege',
                   HINT = 'Run stop() as a superuser.';
     END IF;
-    IF to_regprocedure('cron.unschedule(text)') IS NOT NULL THEN
+    IF to_regprocedure('cron.unschedule(name)') IS NOT NULL THEN
         EXECUTE 'SELECT cron.unschedule(jobname) FROM cron.job WHERE jobname = $1'
             USING @extschema@._tick_cron_job_name();
     END IF;
@@ -2094,7 +2098,9 @@ BEGIN
     message := CASE
         WHEN running AND last_wakeup > now() - interval '10 seconds' THEN 'dispatching'
         WHEN running THEN format('the tick (pid %s) has not woken since %s', v_state.tick_pid, last_wakeup)
-        WHEN pg_cron_job IS NOT NULL AND (last_wakeup IS NULL OR last_wakeup < now() - interval '2 minutes') THEN
+        WHEN pg_cron_job IS NOT NULL AND last_wakeup IS NULL THEN
+            'pg_cron calls the tick at the start of every minute; if it has not after a minute, check cron.job_run_details'
+        WHEN pg_cron_job IS NOT NULL AND last_wakeup < now() - interval '2 minutes' THEN
             'pg_cron has not run the tick for over two minutes: check cron.job_run_details; if pg_cron cannot connect, set cron.use_background_workers = on (or cron.host to a socket directory) and restart'
         WHEN pg_cron_job IS NOT NULL THEN 'waiting for pg_cron to call the tick (every minute)'
         ELSE format('no tick is running: SELECT %I.start(), or CALL %I.tick() every minute from another scheduler',

@@ -105,9 +105,7 @@ DECLARE
     v_run @extschema@.job_run;
     v_job @extschema@.job;
 BEGIN
-    -- The tick marks the run 'starting' and starts this worker in one
-    -- transaction: wait for it to commit (or roll back) before looking.
-    PERFORM FROM @extschema@.job_run r WHERE r.run_id = p_run_id FOR UPDATE;
+    -- The worker has waited for the tick's transaction to end.
     UPDATE @extschema@.job_run r SET status = 'running', started_at = now(), pid = pg_backend_pid()
     WHERE r.run_id = p_run_id AND r.status = 'starting'
     RETURNING * INTO v_run;

@@ -57,6 +57,7 @@ DECLARE
     v_now   timestamptz := clock_timestamp();
     v_times timestamptz[];
     v_last  timestamptz;
+    v_truncated boolean := false;
 BEGIN
     SELECT * INTO j FROM @extschema@.job x WHERE x.job_id = s.job_id;
     IF s.override_time IS NOT NULL THEN
@@ -69,6 +70,12 @@ BEGIN
         v_times := s.next_fire || ARRAY(
             SELECT d FROM unnest(s.dates) d
             WHERE d > s.next_fire AND d <= least(v_now, j.end_date) ORDER BY d LIMIT j.missed_limit);
+    END IF;
+    -- More than missed_limit fire times: keep missed_limit of them, and go on
+    -- from now below.
+    IF cardinality(v_times) > j.missed_limit THEN
+        v_times := v_times[2:];
+        v_truncated := true;
     END IF;
     v_last := v_times[cardinality(v_times)];
 
@@ -84,8 +91,7 @@ BEGIN
                        cardinality(v_times), s.next_fire), now());
     END IF;
 
-    -- Past a truncated backlog, go on from now.
-    IF cardinality(v_times) > j.missed_limit THEN
+    IF v_truncated THEN
         v_last := greatest(v_last, v_now);
     END IF;
     s.fired_until := greatest(s.fired_until, v_last);
@@ -182,8 +188,8 @@ BEGIN
         END IF;
         EXIT WHEN v_free <= 0;
 
-        -- The worker waits for this transaction to commit before it claims
-        -- the run (_run_start locks the row first), so mark it first.
+        -- The worker waits for this transaction to end before it claims
+        -- the run (src/worker.c, wait_for_launcher).
         UPDATE @extschema@.job_run x SET status = 'starting', started_at = clock_timestamp()
         WHERE x.run_id = r.run_id;
         v_pid := @extschema@._worker_launch(r.run_id, j.run_as::regrole::oid, r.due_at);

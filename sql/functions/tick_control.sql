@@ -49,7 +49,7 @@ BEGIN
             USING ERRCODE = 'insufficient_privilege',
                   HINT = 'Run stop() as a superuser.';
     END IF;
-    IF to_regprocedure('cron.unschedule(text)') IS NOT NULL THEN
+    IF to_regprocedure('cron.unschedule(name)') IS NOT NULL THEN
         EXECUTE 'SELECT cron.unschedule(jobname) FROM cron.job WHERE jobname = $1'
             USING @extschema@._tick_cron_job_name();
     END IF;
@@ -87,7 +87,9 @@ BEGIN
     message := CASE
         WHEN running AND last_wakeup > now() - interval '10 seconds' THEN 'dispatching'
         WHEN running THEN format('the tick (pid %s) has not woken since %s', v_state.tick_pid, last_wakeup)
-        WHEN pg_cron_job IS NOT NULL AND (last_wakeup IS NULL OR last_wakeup < now() - interval '2 minutes') THEN
+        WHEN pg_cron_job IS NOT NULL AND last_wakeup IS NULL THEN
+            'pg_cron calls the tick at the start of every minute; if it has not after a minute, check cron.job_run_details'
+        WHEN pg_cron_job IS NOT NULL AND last_wakeup < now() - interval '2 minutes' THEN
             'pg_cron has not run the tick for over two minutes: check cron.job_run_details; if pg_cron cannot connect, set cron.use_background_workers = on (or cron.host to a socket directory) and restart'
         WHEN pg_cron_job IS NOT NULL THEN 'waiting for pg_cron to call the tick (every minute)'
         ELSE format('no tick is running: SELECT %I.start(), or CALL %I.tick() every minute from another scheduler',

@@ -1435,6 +1435,12 @@ BEGIN
     END IF;
     IF p_cron IS NOT NULL THEN
         PERFORM @extschema@.cron_validate(p_cron);
+        IF @extschema@.cron_next(p_cron, now(), (SELECT j.timezone FROM @extschema@.job j WHERE j.job_id = p_job_id)) IS NULL THEN
+            RAISE EXCEPTION 'cron expression "%" never fires', p_cron
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = 'The scheduler has no fire time for it: @reboot (a rule with onstart) is not supported, and no calendar day matches some expressions.',
+                      HINT = 'Give an expression that fires; run_job() runs a job once, now.';
+        END IF;
     ELSIF coalesce(cardinality(p_dates), 0) = 0 OR array_position(p_dates, NULL) IS NOT NULL THEN
         RAISE EXCEPTION 'dates of a schedule must be a non-empty list of times'
             USING ERRCODE = 'invalid_parameter_value',

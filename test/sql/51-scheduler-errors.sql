@@ -3,7 +3,7 @@
 -- Nothing is committed.
 \ir ../setup.sql
 BEGIN;
-SELECT plan(58);
+SELECT plan(59);
 
 DO $$ BEGIN
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'jobmon_test_s51_nologin') THEN
@@ -175,6 +175,9 @@ SELECT throws_ok(format('SELECT jobmon.disable_schedule(%s)', :sched), '42704',
 RESET ROLE;
 SELECT throws_ok($$SELECT jobmon.create_job('{"name": "Job 12345", "commands": "SELECT 1"}')$$, '22023',
                  'job names of the form "job N" are reserved', 'the default names cannot be taken explicitly');
+
+SELECT throws_ok($$SELECT jobmon.create_job('@reboot', 'SELECT 1')$$, '22023',
+                 'cron expression "@reboot" never fires', '@reboot is refused, not accepted and never run');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -1835,10 +1835,13 @@ AS $$
 DECLARE
     s       @extschema@.job_schedule;
     v_count integer := 0;
+    -- A constant, so that it bounds the index scan (clock_timestamp()
+    -- in the condition would be a filter over every schedule).
+    v_until timestamptz := clock_timestamp() + @extschema@._tick_lead();
 BEGIN
     FOR s IN
         SELECT * FROM @extschema@.job_schedule x
-        WHERE x.next_fire <= clock_timestamp() + @extschema@._tick_lead()
+        WHERE x.next_fire <= v_until
         ORDER BY x.next_fire
         LIMIT 1000
         FOR UPDATE SKIP LOCKED
@@ -1937,27 +1940,31 @@ LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
+    v_now timestamptz := clock_timestamp();
     v_run record;
 BEGIN
+    -- From the few running runs (a partial index) to their jobs, never
+    -- the other way round: there may be many jobs.
     FOR v_run IN
-        UPDATE @extschema@.job_run r
-        SET reason = format('terminated after max_run_time %s: the job ignored the cancel', j.max_run_time)
-        FROM @extschema@.job j
-        WHERE r.status = 'running' AND r.reason IS NULL AND j.job_id = r.job_id
-          AND r.started_at + j.max_run_time + interval '5 seconds' < clock_timestamp()
-        RETURNING r.pid
+        SELECT r.run_id, r.pid, r.started_at, j.max_run_time, j.end_date
+        FROM (SELECT * FROM @extschema@.job_run x
+              WHERE x.status = 'running' AND x.reason IS NULL
+              OFFSET 0) r
+        JOIN @extschema@.job j ON j.job_id = r.job_id
+        WHERE r.started_at + j.max_run_time + interval '5 seconds' < v_now
+           OR j.end_date < v_now
     LOOP
-        PERFORM pg_catalog.pg_terminate_backend(v_run.pid);
-    END LOOP;
-    FOR v_run IN
-        UPDATE @extschema@.job_run r
-        SET reason = format('stopped at the job''s end_date %s', j.end_date)
-        FROM @extschema@.job j
-        WHERE r.status = 'running' AND r.reason IS NULL AND j.job_id = r.job_id
-          AND j.end_date < clock_timestamp()
-        RETURNING r.pid
-    LOOP
-        PERFORM pg_catalog.pg_cancel_backend(v_run.pid);
+        IF v_run.started_at + v_run.max_run_time + interval '5 seconds' < v_now THEN
+            UPDATE @extschema@.job_run r
+            SET reason = format('terminated after max_run_time %s: the job ignored the cancel', v_run.max_run_time)
+            WHERE r.run_id = v_run.run_id;
+            PERFORM pg_catalog.pg_terminate_backend(v_run.pid);
+        ELSE
+            UPDATE @extschema@.job_run r
+            SET reason = format('stopped at the job''s end_date %s', v_run.end_date)
+            WHERE r.run_id = v_run.run_id;
+            PERFORM pg_catalog.pg_cancel_backend(v_run.pid);
+        END IF;
     END LOOP;
 END
 $$;
@@ -1994,6 +2001,11 @@ AS $$
 DECLARE
     v_state @extschema@.scheduler_state;
 BEGIN
+    -- Workers wait for this transaction to end: do not make them wait for
+    -- its WAL flush too.  A worker's own first commit flushes past it, so a
+    -- run that did anything cannot lose its plan; a plan lost in a crash is
+    -- made again.
+    SET LOCAL synchronous_commit = off;
     UPDATE @extschema@.scheduler_state s SET last_wakeup = clock_timestamp()
     RETURNING * INTO v_state;
     PERFORM @extschema@._runs_close_orphaned();

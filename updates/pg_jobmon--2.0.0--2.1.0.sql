@@ -1768,57 +1768,70 @@ AS $$
                     greatest(1, current_setting('max_worker_processes')::integer / 2))
 $$;
 
+-- The latest fire time of a cron expression in [p_from, p_to], or NULL.
+-- Looks back through growing windows, so that the rows it reads stay few
+-- whether the expression fires every second or once a year.
+CREATE FUNCTION @extschema@._cron_latest(p_cron text, p_from timestamptz, p_to timestamptz, p_tz text)
+RETURNS timestamptz
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_window interval;
+    v_low    timestamptz;
+BEGIN
+    FOREACH v_window IN ARRAY '{1 second, 1 minute, 1 hour, 1 day, 32 days, 367 days, 10000 days}'::interval[] LOOP
+        v_low := greatest(p_from, p_to - v_window);
+        IF @extschema@.cron_next(p_cron, v_low - interval '1 microsecond', p_tz) <= p_to THEN
+            RETURN (SELECT max(t) FROM @extschema@.cron_times(p_cron, v_low, p_to, p_tz) t);
+        END IF;
+        EXIT WHEN v_low = p_from;
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+
 -- Plan the runs of one due schedule and move it to its next fire time.
 -- Fire times that passed while nothing dispatched (downtime) follow the
--- job's on_missed: once (one run for all), skip (none), all (each, up to
--- missed_limit).
+-- job's on_missed: once (one run, for the latest), skip (none), all (each,
+-- up to missed_limit, then on from now).
 CREATE FUNCTION @extschema@._schedule_dispatch(s @extschema@.job_schedule) RETURNS void
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
-    j       @extschema@.job;
-    v_now   timestamptz := clock_timestamp();
-    v_times timestamptz[];
-    v_last  timestamptz;
-    v_truncated boolean := false;
+    j        @extschema@.job;
+    v_now    timestamptz := clock_timestamp();
+    v_latest timestamptz;
+    v_times  timestamptz[];
 BEGIN
     SELECT * INTO j FROM @extschema@.job x WHERE x.job_id = s.job_id;
-    IF s.override_time IS NOT NULL THEN
-        v_times := ARRAY[s.next_fire];
-    ELSIF s.cron IS NOT NULL THEN
-        v_times := s.next_fire || ARRAY(
-            SELECT t FROM @extschema@.cron_times(s.cron, s.next_fire, least(v_now, j.end_date), j.timezone) t
-            WHERE t > s.next_fire LIMIT j.missed_limit);
-    ELSE
-        v_times := s.next_fire || ARRAY(
-            SELECT d FROM unnest(s.dates) d
-            WHERE d > s.next_fire AND d <= least(v_now, j.end_date) ORDER BY d LIMIT j.missed_limit);
+    IF s.override_time IS NULL AND s.cron IS NOT NULL THEN
+        v_latest := @extschema@._cron_latest(s.cron, s.next_fire, least(v_now, j.end_date), j.timezone);
+    ELSIF s.override_time IS NULL THEN
+        SELECT max(d) INTO v_latest FROM unnest(s.dates) d WHERE d <= least(v_now, j.end_date);
     END IF;
-    -- More than missed_limit fire times: keep missed_limit of them, and go on
-    -- from now below.
-    IF cardinality(v_times) > j.missed_limit THEN
-        v_times := v_times[2:];
-        v_truncated := true;
-    END IF;
-    v_last := v_times[cardinality(v_times)];
 
-    IF cardinality(v_times) = 1 OR j.on_missed = 'once' THEN
-        PERFORM @extschema@._run_plan(j, s.schedule_id, v_last);
+    IF v_latest IS NULL OR v_latest <= s.next_fire THEN
+        v_times := ARRAY[s.next_fire];              -- on time: no backlog
+    ELSIF j.on_missed = 'once' THEN
+        v_times := ARRAY[v_latest];
+    ELSIF j.on_missed = 'all' AND s.cron IS NOT NULL THEN
+        v_times := ARRAY(SELECT t FROM @extschema@.cron_times(s.cron, s.next_fire, v_latest, j.timezone) t
+                         LIMIT j.missed_limit);
     ELSIF j.on_missed = 'all' THEN
-        PERFORM @extschema@._run_plan(j, s.schedule_id, t) FROM unnest(v_times) t;
+        v_times := ARRAY(SELECT d FROM unnest(s.dates) d WHERE d BETWEEN s.next_fire AND v_latest
+                         ORDER BY d LIMIT j.missed_limit);
     ELSE
         INSERT INTO @extschema@.job_run (job_id, schedule_id, job_name, owner, run_as, due_at,
                                          status, reason, finished_at)
-        VALUES (j.job_id, s.schedule_id, j.name, j.owner, j.run_as, v_last, 'skipped',
-                format('%s fire times from %s were missed while no tick ran (on_missed skip)',
-                       cardinality(v_times), s.next_fire), now());
+        VALUES (j.job_id, s.schedule_id, j.name, j.owner, j.run_as, v_latest, 'skipped',
+                format('the fire times from %s to %s were missed while no tick ran (on_missed skip)',
+                       s.next_fire, v_latest), now());
     END IF;
+    PERFORM @extschema@._run_plan(j, s.schedule_id, t) FROM unnest(v_times) t;
 
-    IF v_truncated THEN
-        v_last := greatest(v_last, v_now);
-    END IF;
-    s.fired_until := greatest(s.fired_until, v_last);
+    s.fired_until := greatest(s.fired_until, s.next_fire, v_latest);
     s.override_time := NULL;
     UPDATE @extschema@.job_schedule x
     SET fired_until = s.fired_until, override_time = NULL, next_fire = @extschema@._schedule_next(s, j)

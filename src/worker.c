@@ -196,23 +196,14 @@ find_extension(void)
 	MemoryContextSwitchTo(RunContext);
 }
 
+/* The error level of a capture_level name; 0 for NONE. */
 static int
 severity_elevel(const char *name)
 {
-	static const struct
-	{
-		const char *name;
-		int			elevel;
-	}			levels[] = {
-		{"DEBUG5", DEBUG5}, {"DEBUG4", DEBUG4}, {"DEBUG3", DEBUG3},
-		{"DEBUG2", DEBUG2}, {"DEBUG1", DEBUG1}, {"LOG", LOG},
-		{"INFO", INFO}, {"NOTICE", NOTICE}, {"WARNING", WARNING},
-	};
-
-	for (int i = 0; i < lengthof(levels); i++)
-		if (strcmp(name, levels[i].name) == 0)
-			return levels[i].elevel;
-	return 0;					/* NONE */
+	for (int elevel = DEBUG5; elevel <= WARNING; elevel++)
+		if (strcmp(name, jobmon_severity_name(elevel)) == 0)
+			return elevel;
+	return 0;
 }
 
 /* Claim the run; false when it is not ours to run (any more). */

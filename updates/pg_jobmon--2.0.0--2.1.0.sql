@@ -421,6 +421,15 @@ BEGIN
 END
 $$;
 
+-- Whether p_role may see and change a job of p_owner that runs as
+-- p_run_as: it is one of the two, or a superuser.
+CREATE FUNCTION @extschema@._is_job_role(p_role name, p_owner name, p_run_as name) RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT p_role IN (p_owner, p_run_as) OR @extschema@._is_superuser(p_role)
+$$;
+
 -- The job p_job_id, locked for a change by the caller, who must own it,
 -- be the role it runs as, or be a superuser.  Others get the same error as
 -- for a job that does not exist, so job ids do not leak.
@@ -438,8 +447,7 @@ BEGIN
                   HINT = 'Pass the id that create_job() returned.';
     END IF;
     SELECT * INTO v_job FROM @extschema@.job j WHERE j.job_id = p_job_id FOR UPDATE;
-    IF NOT FOUND OR NOT (v_job.owner = v_caller OR v_job.run_as = v_caller
-                         OR @extschema@._is_superuser(v_caller)) THEN
+    IF NOT FOUND OR NOT @extschema@._is_job_role(v_caller, v_job.owner, v_job.run_as) THEN
         RAISE EXCEPTION 'scheduled job % does not exist', p_job_id
             USING ERRCODE = 'undefined_object',
                   DETAIL = format('Role "%s" owns no job with job_id %s and runs no such job.', v_caller, p_job_id),
@@ -1038,8 +1046,7 @@ DECLARE
 BEGIN
     SELECT * INTO v_run FROM @extschema@.job_run r WHERE r.log_id = p_job_id;
     IF FOUND AND NOT (v_run.pid IS NOT DISTINCT FROM pg_backend_pid()  -- the run's own worker
-                      OR v_caller IN (v_run.owner, v_run.run_as)
-                      OR @extschema@._is_superuser(v_caller)) THEN
+                      OR @extschema@._is_job_role(v_caller, v_run.owner, v_run.run_as)) THEN
         RAISE EXCEPTION 'permission denied to write the log of a scheduled run'
             USING ERRCODE = 'insufficient_privilege',
                   DETAIL = format('Job %s of job_log is run %s of scheduled job "%s", which role "%s" neither owns nor runs as.',
@@ -1348,7 +1355,7 @@ BEGIN
     WITH gone AS (
         DELETE FROM @extschema@.job_run r
         WHERE r.status NOT IN ('waiting', 'starting', 'running')
-          AND (r.owner = v_caller OR r.run_as = v_caller OR @extschema@._is_superuser(v_caller))
+          AND @extschema@._is_job_role(v_caller, r.owner, r.run_as)
         RETURNING r.log_id),
     logs AS (
         DELETE FROM @extschema@.job_log l USING gone WHERE l.job_id = gone.log_id)
@@ -1479,7 +1486,7 @@ BEGIN
     SELECT s.* INTO v_schedule
     FROM @extschema@.job_schedule s JOIN @extschema@.job j ON j.job_id = s.job_id
     WHERE s.schedule_id = p_schedule_id
-      AND (j.owner = v_caller OR j.run_as = v_caller OR @extschema@._is_superuser(v_caller))
+      AND @extschema@._is_job_role(v_caller, j.owner, j.run_as)
     FOR UPDATE OF s, j;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'schedule % does not exist', p_schedule_id
@@ -1891,13 +1898,14 @@ DECLARE
     v_problem text;
     v_pid     integer;
     v_started integer := 0;
+    v_until   timestamptz := clock_timestamp() + @extschema@._tick_lead();
 BEGIN
     SELECT @extschema@._max_workers() - count(*) INTO v_free
     FROM @extschema@.job_run x WHERE x.status IN ('starting', 'running');
 
     FOR r IN
         SELECT * FROM @extschema@.job_run x
-        WHERE x.status = 'waiting' AND x.due_at <= clock_timestamp() + @extschema@._tick_lead()
+        WHERE x.status = 'waiting' AND x.due_at <= v_until
         ORDER BY x.due_at, x.run_id
         FOR UPDATE SKIP LOCKED
     LOOP
@@ -1929,15 +1937,11 @@ BEGIN
         EXIT WHEN v_free <= 0;
 
         -- The worker waits for this transaction to end before it claims
-        -- the run (src/worker.c, wait_for_launcher).
-        UPDATE @extschema@.job_run x SET status = 'starting', started_at = clock_timestamp()
-        WHERE x.run_id = r.run_id;
+        -- the run (src/worker.c, wait_for_launcher), so it sees this mark.
         v_pid := @extschema@._worker_launch(r.run_id, j.run_as::regrole::oid, r.due_at);
-        IF v_pid IS NULL THEN
-            UPDATE @extschema@.job_run x SET status = 'waiting', started_at = NULL WHERE x.run_id = r.run_id;
-            EXIT;                       -- no background worker slot left
-        END IF;
-        UPDATE @extschema@.job_run x SET pid = v_pid WHERE x.run_id = r.run_id;
+        EXIT WHEN v_pid IS NULL;        -- no background worker slot left
+        UPDATE @extschema@.job_run x SET status = 'starting', started_at = clock_timestamp(), pid = v_pid
+        WHERE x.run_id = r.run_id;
         v_free := v_free - 1;
         v_started := v_started + 1;
     END LOOP;

@@ -99,6 +99,15 @@ BEGIN
 END
 $$;
 
+-- Whether p_role may see and change a job of p_owner that runs as
+-- p_run_as: it is one of the two, or a superuser.
+CREATE FUNCTION @extschema@._is_job_role(p_role name, p_owner name, p_run_as name) RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT p_role IN (p_owner, p_run_as) OR @extschema@._is_superuser(p_role)
+$$;
+
 -- The job p_job_id, locked for a change by the caller, who must own it,
 -- be the role it runs as, or be a superuser.  Others get the same error as
 -- for a job that does not exist, so job ids do not leak.
@@ -116,8 +125,7 @@ BEGIN
                   HINT = 'Pass the id that create_job() returned.';
     END IF;
     SELECT * INTO v_job FROM @extschema@.job j WHERE j.job_id = p_job_id FOR UPDATE;
-    IF NOT FOUND OR NOT (v_job.owner = v_caller OR v_job.run_as = v_caller
-                         OR @extschema@._is_superuser(v_caller)) THEN
+    IF NOT FOUND OR NOT @extschema@._is_job_role(v_caller, v_job.owner, v_job.run_as) THEN
         RAISE EXCEPTION 'scheduled job % does not exist', p_job_id
             USING ERRCODE = 'undefined_object',
                   DETAIL = format('Role "%s" owns no job with job_id %s and runs no such job.', v_caller, p_job_id),

@@ -18,8 +18,7 @@ DECLARE
 BEGIN
     SELECT * INTO v_run FROM @extschema@.job_run r WHERE r.log_id = p_job_id;
     IF FOUND AND NOT (v_run.pid IS NOT DISTINCT FROM pg_backend_pid()  -- the run's own worker
-                      OR v_caller IN (v_run.owner, v_run.run_as)
-                      OR @extschema@._is_superuser(v_caller)) THEN
+                      OR @extschema@._is_job_role(v_caller, v_run.owner, v_run.run_as)) THEN
         RAISE EXCEPTION 'permission denied to write the log of a scheduled run'
             USING ERRCODE = 'insufficient_privilege',
                   DETAIL = format('Job %s of job_log is run %s of scheduled job "%s", which role "%s" neither owns nor runs as.',

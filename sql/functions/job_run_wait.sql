@@ -44,7 +44,7 @@ BEGIN
     WITH gone AS (
         DELETE FROM @extschema@.job_run r
         WHERE r.status NOT IN ('waiting', 'starting', 'running')
-          AND (r.owner = v_caller OR r.run_as = v_caller OR @extschema@._is_superuser(v_caller))
+          AND @extschema@._is_job_role(v_caller, r.owner, r.run_as)
         RETURNING r.log_id),
     logs AS (
         DELETE FROM @extschema@.job_log l USING gone WHERE l.job_id = gone.log_id)

@@ -116,7 +116,7 @@ BEGIN
     SELECT s.* INTO v_schedule
     FROM @extschema@.job_schedule s JOIN @extschema@.job j ON j.job_id = s.job_id
     WHERE s.schedule_id = p_schedule_id
-      AND (j.owner = v_caller OR j.run_as = v_caller OR @extschema@._is_superuser(v_caller))
+      AND @extschema@._is_job_role(v_caller, j.owner, j.run_as)
     FOR UPDATE OF s, j;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'schedule % does not exist', p_schedule_id

@@ -167,13 +167,14 @@ DECLARE
     v_problem text;
     v_pid     integer;
     v_started integer := 0;
+    v_until   timestamptz := clock_timestamp() + @extschema@._tick_lead();
 BEGIN
     SELECT @extschema@._max_workers() - count(*) INTO v_free
     FROM @extschema@.job_run x WHERE x.status IN ('starting', 'running');
 
     FOR r IN
         SELECT * FROM @extschema@.job_run x
-        WHERE x.status = 'waiting' AND x.due_at <= clock_timestamp() + @extschema@._tick_lead()
+        WHERE x.status = 'waiting' AND x.due_at <= v_until
         ORDER BY x.due_at, x.run_id
         FOR UPDATE SKIP LOCKED
     LOOP
@@ -205,15 +206,11 @@ BEGIN
         EXIT WHEN v_free <= 0;
 
         -- The worker waits for this transaction to end before it claims
-        -- the run (src/worker.c, wait_for_launcher).
-        UPDATE @extschema@.job_run x SET status = 'starting', started_at = clock_timestamp()
-        WHERE x.run_id = r.run_id;
+        -- the run (src/worker.c, wait_for_launcher), so it sees this mark.
         v_pid := @extschema@._worker_launch(r.run_id, j.run_as::regrole::oid, r.due_at);
-        IF v_pid IS NULL THEN
-            UPDATE @extschema@.job_run x SET status = 'waiting', started_at = NULL WHERE x.run_id = r.run_id;
-            EXIT;                       -- no background worker slot left
-        END IF;
-        UPDATE @extschema@.job_run x SET pid = v_pid WHERE x.run_id = r.run_id;
+        EXIT WHEN v_pid IS NULL;        -- no background worker slot left
+        UPDATE @extschema@.job_run x SET status = 'starting', started_at = clock_timestamp(), pid = v_pid
+        WHERE x.run_id = r.run_id;
         v_free := v_free - 1;
         v_started := v_started + 1;
     END LOOP;

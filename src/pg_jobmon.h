@@ -24,6 +24,11 @@ typedef struct JobmonWorkerArgs
 								 * run: wait for it to end before claiming */
 } JobmonWorkerArgs;
 
+/* job_context.c: what a running job knows about itself */
+extern void jobmon_job_context_set(int64 job_id, bool oneoff);
+extern void jobmon_job_context_clear(void);
+extern Interval *jobmon_job_context_resubmit(void);
+
 /* message.c */
 extern const char *jobmon_severity_name(int elevel);
 

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * worker.c
- *		The background worker that executes one run of a scheduled job.
+ * The background worker that executes runs of scheduled and one-off jobs.
  *
  * The worker connects as the job's run_as role, so the job's commands run
  * with exactly that role's privileges: the session user is the job's role,
@@ -21,6 +21,11 @@
  *		next_time		the job's next_time_statement, knowing the outcome
  *		_run_finish		close the run and its job_log row
  *
+ * Then the worker takes the next due run of the same role and kind
+ * (_run_next, in _run_finish's transaction), resets its session with
+ * DISCARD ALL, and exits only when there is none: starting a process costs
+ * more than most one-off jobs.
+ *
  * A worker that dies on the way (terminated, crashed) leaves its run
  * "running"; the dispatcher closes such runs as failed.
  *
@@ -32,6 +37,7 @@
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "nodes/params.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -48,6 +54,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/timeout.h"
@@ -79,10 +86,14 @@ typedef struct RunDefinition
 	char	   *next_time_statement;
 	int64		max_run_ms;		/* 0: no limit */
 	int			capture_elevel; /* 0: capture nothing */
+	int64		job_id;
+	bool		oneoff;
+	int			nparams;		/* -1: the job has no params */
+	char	  **params;			/* bound to $1, $2 ...; NULL elements are NULL */
 } RunDefinition;
 
 static int64 run_id;
-static MemoryContext RunContext = NULL;
+static MemoryContext RunContext = NULL; /* one per run */
 static char *ext_schema;		/* quoted schema of the extension */
 static Oid	ext_owner;
 static Oid	saved_userid;
@@ -93,6 +104,9 @@ static CommandResult *capturing = NULL;
 static int	capture_elevel = 0;
 static int	server_log_elevel;	/* log_min_messages before we lowered it */
 static emit_log_hook_type prev_emit_log_hook = NULL;
+
+/* The job whose commands run now, for its params; NULL otherwise. */
+static RunDefinition *binding = NULL;
 
 /* Set by the max_run_time timer. */
 static volatile sig_atomic_t run_timed_out = false;
@@ -188,7 +202,7 @@ find_extension(void)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("extension \"pg_jobmon\" is not installed in this database")));
-	ext_schema = first_row_text(1);
+	ext_schema = MemoryContextStrdup(TopMemoryContext, first_row_text(1));
 	ext_owner = (Oid) pg_strtoint64(first_row_text(2));
 	PopActiveSnapshot();
 	SPI_finish();
@@ -227,9 +241,13 @@ run_start(RunDefinition *def)
 		Datum	   *elems;
 		int			nelems;
 		char	   *level;
+		Datum		params;
 
-		/* _run_start returns (commands, use_same_transaction, onrollback,
-		 * next_time_statement, max_run_ms, capture_level) */
+		/*
+		 * _run_start returns (commands, use_same_transaction, onrollback,
+		 * next_time_statement, max_run_ms, capture_level, job_id, oneoff,
+		 * params)
+		 */
 		commands = DatumGetArrayTypeP(SPI_getbinval(row, desc, 1, &isnull));
 		deconstruct_array(commands, TEXTOID, -1, false, TYPALIGN_INT, &elems, NULL, &nelems);
 		def->ncommands = nelems;
@@ -244,6 +262,22 @@ run_start(RunDefinition *def)
 			def->max_run_ms = 0;
 		level = SPI_getvalue(row, desc, 6);
 		def->capture_elevel = severity_elevel(level);
+		def->job_id = DatumGetInt64(SPI_getbinval(row, desc, 7, &isnull));
+		def->oneoff = DatumGetBool(SPI_getbinval(row, desc, 8, &isnull));
+		def->nparams = -1;
+		params = SPI_getbinval(row, desc, 9, &isnull);
+		if (!isnull)
+		{
+			bool	   *elem_nulls;
+
+			deconstruct_array(DatumGetArrayTypeP(params), TEXTOID, -1, false, TYPALIGN_INT,
+							  &elems, &elem_nulls, &nelems);
+			def->nparams = nelems;
+			def->params = MemoryContextAllocZero(RunContext, sizeof(char *) * Max(nelems, 1));
+			for (int i = 0; i < nelems; i++)
+				if (!elem_nulls[i])
+					def->params[i] = MemoryContextStrdup(RunContext, TextDatumGetCString(elems[i]));
+		}
 	}
 	bookkeeping_end();
 	return found;
@@ -365,6 +399,45 @@ capture_message(ErrorData *edata)
 }
 
 /*
+ * The values of a one-off job's params as the parameters $1..$n of one
+ * analyzed statement, each converted by the input function of the type the
+ * statement gives it: bound as values, never spliced into the text.
+ */
+static ParamListInfo
+bind_params(Oid *types, int ntypes)
+{
+	ParamListInfo params;
+
+	if (ntypes > binding->nparams)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_PARAMETER),
+				 errmsg("there is no parameter $%d", binding->nparams + 1),
+				 errdetail("The query uses $%d, and the job's params have %d values.",
+						   ntypes, binding->nparams),
+				 errhint("Pass one value in params for each $n of the query.")));
+	params = makeParamList(ntypes);
+	for (int i = 0; i < ntypes; i++)
+	{
+		ParamExternData *param = &params->params[i];
+		Oid			input;
+		Oid			ioparam;
+
+		if (types[i] == InvalidOid || types[i] == UNKNOWNOID)
+			ereport(ERROR,
+					(errcode(ERRCODE_INDETERMINATE_DATATYPE),
+					 errmsg("could not determine data type of parameter $%d", i + 1),
+					 errhint("Cast the parameter in the query, e.g. $%d::integer.", i + 1)));
+		getTypeInputInfo(types[i], &input, &ioparam);
+		param->ptype = types[i];
+		param->pflags = PARAM_FLAG_CONST;
+		param->isnull = binding->params[i] == NULL;
+		param->value = param->isnull ? (Datum) 0 :
+			OidInputFunctionCall(input, binding->params[i], ioparam, -1);
+	}
+	return params;
+}
+
+/*
  * Execute one command string the way a client's simple query is executed:
  * statement by statement, at top level, so that VACUUM and the other
  * commands that refuse to run inside a function work in a job as they do
@@ -391,6 +464,7 @@ execute_command(const char *sql, bool implicit_block, MemoryContext parse_contex
 		bool		snapshot_set = false;
 		List	   *queries;
 		List	   *plans;
+		ParamListInfo params = NULL;
 		Portal		portal;
 		DestReceiver *receiver;
 		QueryCompletion qc;
@@ -409,15 +483,24 @@ execute_command(const char *sql, bool implicit_block, MemoryContext parse_contex
 			PushActiveSnapshot(GetTransactionSnapshot());
 			snapshot_set = true;
 		}
-		queries = pg_analyze_and_rewrite_fixedparams(statement, sql, NULL, 0, NULL);
-		plans = pg_plan_queries(queries, sql, CURSOR_OPT_PARALLEL_OK, NULL);
+		if (binding != NULL && binding->nparams >= 0)
+		{
+			Oid		   *types = NULL;
+			int			ntypes = 0;
+
+			queries = pg_analyze_and_rewrite_varparams(statement, sql, &types, &ntypes, NULL);
+			params = bind_params(types, ntypes);
+		}
+		else
+			queries = pg_analyze_and_rewrite_fixedparams(statement, sql, NULL, 0, NULL);
+		plans = pg_plan_queries(queries, sql, CURSOR_OPT_PARALLEL_OK, params);
 		if (snapshot_set)
 			PopActiveSnapshot();
 
 		portal = CreatePortal("", true, true);
 		portal->visible = false;
 		PortalDefineQuery(portal, NULL, sql, tag, plans, NULL);
-		PortalStart(portal, NULL, 0, InvalidSnapshot);
+		PortalStart(portal, params, 0, InvalidSnapshot);
 		receiver = CreateDestReceiver(DestNone);
 		InitializeQueryCompletion(&qc);
 		(void) PortalRun(portal, FETCH_ALL, true, true, receiver, receiver, &qc);
@@ -570,13 +653,19 @@ run_next_time_statement(RunDefinition *def, const char *state, char **error)
 	return next_time;
 }
 
-static void
+/*
+ * End the run, and claim the next due run of the same role and kind in the
+ * same transaction.  Returns its run_id, or 0 when there is none.
+ */
+static int64
 run_finish(const char *outcome, const char *reason, const char *next_time,
 		   const char *next_time_error)
 {
-	Oid			types[5] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-	Datum		values[5];
-	char		nulls[5];
+	Oid			types[6] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INTERVALOID};
+	Datum		values[6];
+	char		nulls[6];
+	Interval   *resubmit_after = jobmon_job_context_resubmit();
+	char	   *next_run;
 
 	values[0] = Int64GetDatum(run_id);
 	nulls[0] = ' ';
@@ -584,12 +673,16 @@ run_finish(const char *outcome, const char *reason, const char *next_time,
 	values[2] = text_arg(reason, nulls, 2);
 	values[3] = text_arg(next_time, nulls, 3);
 	values[4] = text_arg(next_time_error, nulls, 4);
+	values[5] = resubmit_after ? IntervalPGetDatum(resubmit_after) : (Datum) 0;
+	nulls[5] = resubmit_after ? ' ' : 'n';
 
 	bookkeeping_begin();
-	bookkeeping_call("_run_finish($1, $2, $3, $4, $5)", 5, types, values, nulls);
-	/* A slot is free once this commits: let the dispatcher start what waits. */
-	bookkeeping_call("_tick_wake()", 0, NULL, NULL, NULL);
+	bookkeeping_call("_run_finish($1, $2, $3, $4, $5, $6)", 6, types, values, nulls);
+	/* When there is none, _run_next wakes the dispatcher: a slot is free. */
+	bookkeeping_call("_run_next($1)", 1, types, values, NULL);
+	next_run = first_row_text(1);
 	bookkeeping_end();
+	return next_run ? pg_strtoint64(next_run) : 0;
 }
 
 static void
@@ -620,60 +713,67 @@ wait_until(TimestampTz due_at)
 
 /*
  * Messages reach emit_log_hook only when log_min_messages lets them through:
- * lower it to the capture level (for LOG, which it ranks high, to DEBUG1).
+ * lower it to the run's capture level (for LOG, which it ranks high, to
+ * DEBUG1), or put the server's level back.
  */
 static void
-start_capture(int elevel)
+set_capture_level(int elevel)
 {
 	capture_elevel = elevel;
-	server_log_elevel = log_min_messages;
-	if (elevel > 0)
-		SetConfigOption("log_min_messages", jobmon_severity_name(elevel == LOG ? DEBUG1 : elevel),
-						PGC_SUSET, PGC_S_OVERRIDE);
-	prev_emit_log_hook = emit_log_hook;
-	emit_log_hook = capture_message;
+	SetConfigOption("log_min_messages",
+					jobmon_severity_name(elevel == 0 ? server_log_elevel :
+										 elevel == LOG ? DEBUG1 : elevel),
+					PGC_SUSET, PGC_S_OVERRIDE);
 }
 
-void
-jobmon_worker_main(Datum main_arg)
+/*
+ * Between two runs in one worker: what the last job set in its session
+ * (settings, prepared statements, temporary tables ...) must not reach the
+ * next one.
+ */
+static void
+reset_session(void)
 {
-	JobmonWorkerArgs args;
+	CommandResult result = {0};
+	char	   *discard = "DISCARD ALL";
+
+	run_transaction(&discard, &result, 1);
+	if (!result.ok)
+		ereport(ERROR,
+				(errmsg("pg_jobmon worker could not reset its session between runs: %s",
+						result.error->message)));
+}
+
+/*
+ * Execute run run_id; returns the run_id of the next run this worker has
+ * claimed, or 0.
+ */
+static int64
+run_one(TimeoutId timeout_id)
+{
 	RunDefinition def = {0};
-	TimeoutId	timeout_id;
 	bool		ok;
 	bool		stopped;
 	const char *outcome;
 	const char *reason = NULL;
 	char	   *next_time = NULL;
 	char	   *next_time_error = NULL;
+	int64		next_run;
 
-	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
-	run_id = args.run_id;
-
-	pqsignal(SIGTERM, die);
-	BackgroundWorkerUnblockSignals();
-	BackgroundWorkerInitializeConnectionByOid(args.database, args.role, 0);
-	pgstat_report_appname("pg_jobmon worker");
-
-	RunContext = AllocSetContextCreate(TopMemoryContext, "pg_jobmon run",
-									   ALLOCSET_DEFAULT_SIZES);
-	MemoryContextSwitchTo(RunContext);
-
-	wait_for_launcher(args.launcher_xid);
-	wait_until(args.due_at);
-	find_extension();
 	if (!run_start(&def))
-		proc_exit(0);
-
-	timeout_id = RegisterTimeout(USER_TIMEOUT, run_timeout_handler);
+		return 0;
+	jobmon_job_context_set(def.job_id, def.oneoff);
+	run_timed_out = false;
 	if (def.max_run_ms > 0)
 		enable_timeout_after(timeout_id, (int) Min(def.max_run_ms, PG_INT32_MAX));
-	start_capture(def.capture_elevel);
+	set_capture_level(def.capture_elevel);
 
+	binding = &def;
 	ok = run_commands(&def, &stopped);
+	binding = NULL;
 
 	disable_timeout(timeout_id, false);
-	capture_elevel = 0;
+	set_capture_level(0);
 	/* A cancel that came too late for the commands must not hit the rest. */
 	QueryCancelPending = false;
 
@@ -693,6 +793,45 @@ jobmon_worker_main(Datum main_arg)
 		next_time = run_next_time_statement(&def, ok ? "success" : "failure",
 											&next_time_error);
 
-	run_finish(outcome, reason, next_time, next_time_error);
+	next_run = run_finish(outcome, reason, next_time, next_time_error);
+	jobmon_job_context_clear();
+	return next_run;
+}
+
+void
+jobmon_worker_main(Datum main_arg)
+{
+	JobmonWorkerArgs args;
+	TimeoutId	timeout_id;
+
+	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
+	run_id = args.run_id;
+
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnectionByOid(args.database, args.role, 0);
+	pgstat_report_appname("pg_jobmon worker");
+
+	RunContext = AllocSetContextCreate(TopMemoryContext, "pg_jobmon run",
+									   ALLOCSET_DEFAULT_SIZES);
+	MemoryContextSwitchTo(RunContext);
+
+	wait_for_launcher(args.launcher_xid);
+	wait_until(args.due_at);
+	find_extension();
+
+	timeout_id = RegisterTimeout(USER_TIMEOUT, run_timeout_handler);
+	server_log_elevel = log_min_messages;
+	prev_emit_log_hook = emit_log_hook;
+	emit_log_hook = capture_message;
+
+	for (;;)
+	{
+		run_id = run_one(timeout_id);
+		if (run_id == 0)
+			break;
+		MemoryContextReset(RunContext);
+		reset_session();
+	}
 	proc_exit(0);
 }

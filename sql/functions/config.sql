@@ -24,6 +24,8 @@ AS $$
      'What a logging call does when the log cannot be written: error (raise it) or warning (warn and return NULL).'),
     ('max_workers', NULL,
      'How many runs of scheduled jobs this database executes at once; by default half of max_worker_processes, which leaves room for other background workers.  Runs that do not fit wait in due order.'),
+    ('max_oneoff_workers', '2',
+     'How many runs of one-off jobs (submit_job) this database executes at once, beside and apart from max_workers, so that a burst of one-off jobs cannot delay the schedules and the schedules cannot starve one-off jobs (pgpro_scheduler''s max_parallel_workers).'),
     ('run_retention', '30 days',
      'How long the tick keeps finished runs of scheduled jobs (job_run rows and their job_log rows); 0 keeps them for ever.')
 $$;
@@ -131,6 +133,7 @@ AS $$
         WHEN 'log_lock_timeout' THEN p_value ~ '^\s*[0-9]+\s*(ms|s|min|h)?\s*$'
         WHEN 'on_log_failure' THEN p_value IN ('error', 'warning')
         WHEN 'max_workers' THEN p_value ~ '^[0-9]{1,4}$' AND p_value::int >= 1
+        WHEN 'max_oneoff_workers' THEN p_value ~ '^[0-9]{1,4}$' AND p_value::int >= 1
         WHEN 'run_retention' THEN p_value ~ '^\s*[0-9]+\s*(s|min|h|d|days?|hours?|minutes?|seconds?)?\s*$'
         ELSE p_value <> ''
     END

@@ -26,20 +26,7 @@ BEGIN
                   HINT = 'Keep one of them; add_schedule() adds further schedules.';
     END IF;
 
-    j.job_id := nextval('@extschema@.job_job_id_seq');
-    j.name := 'job ' || j.job_id;
-    j.owner := v_caller;
-    j.run_as := v_caller;
-    j.use_same_transaction := false;
-    j.max_instances := 1;
-    j.timezone := current_setting('TimeZone');
-    j.on_overlap := 'skip';
-    j.on_missed := 'once';
-    j.missed_limit := 100;
-    j.capture_level := 'NOTICE';
-    j.active := true;
-    j.created_at := now();
-    j := @extschema@._job_apply_options('create_job', j, p_options);
+    j := @extschema@._job_apply_options('create_job', @extschema@._job_new(v_caller), p_options);
     PERFORM @extschema@._check_run_as(v_caller, j.run_as);
     INSERT INTO @extschema@.job VALUES (j.*);
     PERFORM @extschema@._audit('create', j.job_id, NULL, NULL, to_jsonb(j));
@@ -119,7 +106,9 @@ BEGIN
         next_time_statement = p_new.next_time_statement, timezone = p_new.timezone,
         on_overlap = p_new.on_overlap, on_missed = p_new.on_missed,
         missed_limit = p_new.missed_limit, capture_level = p_new.capture_level,
-        active = p_new.active, broken_reason = p_new.broken_reason
+        active = p_new.active, broken_reason = p_new.broken_reason,
+        depends_on = p_new.depends_on, retries = p_new.retries, retry_delay = p_new.retry_delay,
+        retry_backoff = p_new.retry_backoff, max_retry_delay = p_new.max_retry_delay
     WHERE j.job_id = p_old.job_id;
     PERFORM @extschema@._audit(p_action, p_old.job_id, NULL, to_jsonb(p_old), to_jsonb(p_new));
     PERFORM @extschema@._schedules_refresh(p_old.job_id);
@@ -153,8 +142,12 @@ AS $$
         CASE WHEN p_value IS NULL THEN 'null'::jsonb
              WHEN p_name = 'use_same_transaction' AND p_value ~* '^(t|true|f|false|on|off|yes|no|1|0)$'
                   THEN to_jsonb(p_value::boolean)
-             WHEN p_name IN ('max_instances', 'missed_limit') AND p_value ~ '^[0-9]{1,9}$'
+             WHEN p_name IN ('max_instances', 'missed_limit', 'retries') AND p_value ~ '^[0-9]{1,9}$'
                   THEN to_jsonb(p_value::integer)
+             WHEN p_name = 'retry_backoff' AND p_value ~ '^\s*[0-9]+(\.[0-9]+)?\s*$'
+                  THEN to_jsonb(p_value::numeric)
+             WHEN p_name = 'depends_on' AND p_value ~ '^\s*[\[0-9]' THEN
+                  CASE WHEN p_value ~ '^\s*\[' THEN p_value::jsonb ELSE to_jsonb(p_value::bigint) END
              WHEN p_name = 'commands' AND p_value ~ '^\s*\[' THEN p_value::jsonb
              ELSE to_jsonb(p_value) END))
 $$;
@@ -200,6 +193,7 @@ AS $$
 DECLARE
     v_old @extschema@.job := @extschema@._job_for_change(p_job_id);
 BEGIN
+    PERFORM @extschema@._depends_check_drop(p_job_id);
     DELETE FROM @extschema@.job j WHERE j.job_id = p_job_id;
     UPDATE @extschema@.job_run r SET status = 'skipped', reason = 'the job was dropped', finished_at = now()
     WHERE r.job_id = p_job_id AND r.status = 'waiting';

@@ -28,7 +28,42 @@ AS $$
     ('on_overlap',           '{string}',                true),
     ('on_missed',            '{string}',                true),
     ('missed_limit',         '{number}',                true),
-    ('capture_level',        '{string}',                true)
+    ('capture_level',        '{string}',                true),
+    ('depends_on',           '{array,number,string,"null"}', true),
+    ('retries',              '{number}',                true),
+    ('retry_delay',          '{string}',                true),
+    ('retry_backoff',        '{number}',                true),
+    ('max_retry_delay',      '{string,"null"}',           true)
+$$;
+
+-- A new job of p_owner with every option at its default.
+CREATE FUNCTION @extschema@._job_new(p_owner name) RETURNS @extschema@.job
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    j @extschema@.job;
+BEGIN
+    j.job_id := nextval('@extschema@.job_job_id_seq');
+    j.name := 'job ' || j.job_id;
+    j.owner := p_owner;
+    j.run_as := p_owner;
+    j.use_same_transaction := false;
+    j.max_instances := 1;
+    j.timezone := current_setting('TimeZone');
+    j.on_overlap := 'skip';
+    j.on_missed := 'once';
+    j.missed_limit := 100;
+    j.capture_level := 'NOTICE';
+    j.active := true;
+    j.created_at := now();
+    j.oneoff := false;
+    j.resubmit_limit := 100;
+    j.retries := 0;
+    j.retry_delay := interval '1 minute';
+    j.retry_backoff := 2;
+    RETURN j;
+END
 $$;
 
 -- Raise 22023 for an option value that is wrong, saying which and why.
@@ -253,6 +288,30 @@ BEGIN
     IF o ? 'capture_level' THEN
         j.capture_level := @extschema@._job_option_word(p_function, 'capture_level', to_jsonb(upper(o->>'capture_level')),
             '{DEBUG5,DEBUG4,DEBUG3,DEBUG2,DEBUG1,LOG,INFO,NOTICE,WARNING,NONE}');
+    END IF;
+
+    IF o ? 'depends_on' THEN
+        j.depends_on := @extschema@._depends_resolve(p_function, j.job_id, o->'depends_on');
+    END IF;
+    IF o ? 'retries' THEN
+        IF NOT (o->>'retries') ~ '^[0-9]{1,9}$' THEN
+            PERFORM @extschema@._job_option_error(p_function, 'retries', o->'retries',
+                'It must be a whole number, 0 or more.', 'Give how many times a failed run is retried, e.g. 3.');
+        END IF;
+        j.retries := (o->>'retries')::integer;
+    END IF;
+    IF o ? 'retry_delay' THEN
+        j.retry_delay := @extschema@._job_option_interval(p_function, 'retry_delay', o->'retry_delay');
+    END IF;
+    IF o ? 'retry_backoff' THEN
+        IF NOT (o->>'retry_backoff')::numeric BETWEEN 1 AND 1000 THEN
+            PERFORM @extschema@._job_option_error(p_function, 'retry_backoff', o->'retry_backoff',
+                'It must be a number from 1 to 1000.', 'Give e.g. 2 to double the delay after each attempt, or 1 to keep it.');
+        END IF;
+        j.retry_backoff := (o->>'retry_backoff')::float8;
+    END IF;
+    IF o ? 'max_retry_delay' THEN
+        j.max_retry_delay := @extschema@._job_option_interval(p_function, 'max_retry_delay', o->'max_retry_delay');
     END IF;
 
     IF j.end_date <= j.start_date THEN

@@ -66,7 +66,8 @@ $$;
 
 -- A planned run of job j at p_due_at, or a skipped one when as many runs
 -- as max_instances are already under way (on_overlap = skip, or queue with
--- one already queued).
+-- one already queued), or when a schedule fired before the jobs it depends
+-- on succeeded (functions/job_depends.sql).
 CREATE FUNCTION @extschema@._run_plan(j @extschema@.job, p_schedule_id bigint, p_due_at timestamptz)
 RETURNS void
 LANGUAGE plpgsql
@@ -85,6 +86,9 @@ BEGIN
         v_status := 'skipped';
         v_reason := format('%s run(s) of the job were still under way (max_instances %s, on_overlap %s)',
                            v_active, j.max_instances, j.on_overlap);
+    ELSIF p_schedule_id IS NOT NULL AND j.depends_on IS NOT NULL THEN
+        v_reason := 'dependencies not met: ' || @extschema@._depends_problem(j);
+        v_status := CASE WHEN v_reason IS NULL THEN 'waiting' ELSE 'skipped' END;
     END IF;
     INSERT INTO @extschema@.job_run (job_id, schedule_id, job_name, owner, run_as, due_at, status, reason,
                                      finished_at)
@@ -95,7 +99,8 @@ $$;
 
 CREATE FUNCTION @extschema@._run_start(p_run_id bigint,
     OUT commands text[], OUT use_same_transaction boolean, OUT onrollback text,
-    OUT next_time_statement text, OUT max_run_ms bigint, OUT capture_level text)
+    OUT next_time_statement text, OUT max_run_ms bigint, OUT capture_level text,
+    OUT job_id bigint, OUT oneoff boolean, OUT params text[])
 RETURNS record
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
@@ -121,6 +126,9 @@ BEGIN
     next_time_statement := v_job.next_time_statement;
     max_run_ms := (extract(epoch FROM v_job.max_run_time) * 1000)::bigint;
     capture_level := v_job.capture_level;
+    job_id := v_job.job_id;
+    oneoff := v_job.oneoff;
+    params := v_job.params;
 END
 $$;
 
@@ -153,10 +161,64 @@ BEGIN
 END
 $$;
 
+-- Plan the retry of a failed or timed-out run, when its job has retries
+-- left and still runs: after retry_delay * retry_backoff^(attempt - 1),
+-- at most max_retry_delay.  Returns when the retry is due, or NULL.
+CREATE FUNCTION @extschema@._run_retry(r @extschema@.job_run, p_outcome text) RETURNS timestamptz
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    j       @extschema@.job;
+    v_delay float8;
+    v_cap   float8;
+BEGIN
+    SELECT * INTO j FROM @extschema@.job x WHERE x.job_id = r.job_id;
+    IF NOT FOUND OR p_outcome NOT IN ('failure', 'timeout') OR r.attempt > j.retries
+       OR j.broken_reason IS NOT NULL OR NOT j.active THEN
+        RETURN NULL;
+    END IF;
+    -- In seconds and through logarithms, so that a large backoff or attempt
+    -- caps instead of overflowing.
+    v_delay := extract(epoch FROM j.retry_delay);
+    v_cap := coalesce(extract(epoch FROM j.max_retry_delay), 1e9);
+    IF v_delay > 0 THEN
+        v_delay := CASE WHEN ln(v_delay) + (r.attempt - 1) * ln(j.retry_backoff) < ln(v_cap)
+                        THEN v_delay * power(j.retry_backoff, r.attempt - 1) ELSE v_cap END;
+    END IF;
+    INSERT INTO @extschema@.job_run (job_id, schedule_id, job_name, owner, run_as, due_at, attempt)
+    VALUES (j.job_id, r.schedule_id, j.name, j.owner, j.run_as,
+            now() + make_interval(secs => v_delay), r.attempt + 1);
+    PERFORM @extschema@._tick_wake();
+    RETURN now() + make_interval(secs => v_delay);
+END
+$$;
+
+-- Close the job_log row of an ended run: as RETRYING when a retry follows
+-- (not an alert code, so monitoring counts the job as failed only when its
+-- attempts are exhausted), else OK or CRITICAL.
+CREATE FUNCTION @extschema@._run_log_close(r @extschema@.job_run, p_outcome text, p_retry_at timestamptz)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF p_retry_at IS NULL THEN
+        PERFORM @extschema@._log_job_end(r.log_id, CASE WHEN p_outcome = 'success' THEN 1 ELSE 3 END);
+        RETURN;
+    END IF;
+    PERFORM @extschema@._log_step_end(@extschema@._log_step_start(r.log_id, 'retry'), 'RETRYING',
+        format('attempt %s ended with %s; attempt %s is due at %s', r.attempt, p_outcome, r.attempt + 1, p_retry_at));
+    UPDATE @extschema@.job_log l SET end_time = now(), status = 'RETRYING' WHERE l.job_id = r.log_id;
+END
+$$;
+
 -- End a run: its job_run row, its job_log row, and what follows from it
--- (next_time_statement's result, a broken job).
+-- (a retry, a resubmission, next_time_statement's result, a broken job,
+-- the jobs that depend on it).
 CREATE FUNCTION @extschema@._run_finish(p_run_id bigint, p_outcome text, p_reason text,
-                                        p_next_time text, p_next_time_error text)
+                                        p_next_time text, p_next_time_error text,
+                                        p_resubmit_after interval)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
@@ -169,6 +231,7 @@ DECLARE
     v_reason   text := p_reason;
     v_error    record;
     v_next     timestamptz;
+    v_retry_at timestamptz;
 BEGIN
     SELECT * INTO v_run FROM @extschema@.job_run r WHERE r.run_id = p_run_id FOR UPDATE;
     SELECT * INTO v_log FROM @extschema@.job_log l WHERE l.job_id = v_run.log_id;
@@ -186,9 +249,6 @@ BEGIN
         PERFORM @extschema@._log_step_end(@extschema@._log_step_start(v_run.log_id, 'max_run_time exceeded'),
                                           'CRITICAL', v_reason);
     END IF;
-    IF v_log.end_time IS NULL THEN
-        PERFORM @extschema@._log_job_end(v_run.log_id, CASE WHEN v_outcome = 'success' THEN 1 ELSE 3 END);
-    END IF;
 
     -- A command that names a role, table, function or schema that is gone
     -- fails the same way every time: stop scheduling the job.
@@ -201,8 +261,16 @@ BEGIN
         END IF;
     END IF;
 
+    v_retry_at := @extschema@._run_retry(v_run, v_outcome);
+    IF v_log.end_time IS NULL THEN
+        PERFORM @extschema@._run_log_close(v_run, v_outcome, v_retry_at);
+    END IF;
+    IF v_outcome = 'success' AND p_resubmit_after IS NOT NULL THEN
+        v_reason := @extschema@._oneoff_resubmit(v_run, p_resubmit_after);
+    END IF;
     UPDATE @extschema@.job_run r SET status = v_outcome, reason = v_reason, finished_at = now()
     WHERE r.run_id = p_run_id;
+    PERFORM @extschema@._dependants_notify(v_run.job_id);
 
     IF v_job.next_time_statement IS NOT NULL THEN
         IF p_next_time_error IS NOT NULL THEN
@@ -241,6 +309,7 @@ DECLARE
     v_run    @extschema@.job_run;
     v_status text;
     v_reason text;
+    v_retry_at timestamptz;
     v_count  integer := 0;
 BEGIN
     FOR v_run IN
@@ -264,12 +333,14 @@ BEGIN
         END IF;
         UPDATE @extschema@.job_run r SET status = v_status, reason = v_reason, finished_at = now()
         WHERE r.run_id = v_run.run_id;
+        v_retry_at := @extschema@._run_retry(v_run, v_status);
         IF v_run.log_id IS NOT NULL AND EXISTS (SELECT FROM @extschema@.job_log l
                                                 WHERE l.job_id = v_run.log_id AND l.end_time IS NULL) THEN
             PERFORM @extschema@._log_step_end(@extschema@._log_step_start(v_run.log_id, 'worker vanished'),
                                               'CRITICAL', v_reason);
-            PERFORM @extschema@._log_job_end(v_run.log_id, 3);
+            PERFORM @extschema@._run_log_close(v_run, v_status, v_retry_at);
         END IF;
+        PERFORM @extschema@._dependants_notify(v_run.job_id);
         v_count := v_count + 1;
     END LOOP;
     RETURN v_count;
@@ -278,4 +349,4 @@ $$;
 
 REVOKE ALL ON FUNCTION @extschema@._run_start(bigint), @extschema@._run_step_start(bigint, text),
     @extschema@._run_step_end(bigint, bigint, boolean, text),
-    @extschema@._run_finish(bigint, text, text, text, text) FROM PUBLIC;
+    @extschema@._run_finish(bigint, text, text, text, text, interval) FROM PUBLIC;

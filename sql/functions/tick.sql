@@ -44,6 +44,16 @@ AS $$
                     greatest(1, current_setting('max_worker_processes')::integer / 2))
 $$;
 
+-- One-off jobs have their own allowance, so that neither kind starves the
+-- other: the worker slots of one kind, periodic or one-off.
+CREATE FUNCTION @extschema@._max_workers(p_oneoff boolean) RETURNS integer
+LANGUAGE sql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT CASE WHEN p_oneoff THEN @extschema@._setting('max_oneoff_workers')::integer
+                ELSE @extschema@._max_workers() END
+$$;
+
 -- The latest fire time of a cron expression in [p_from, p_to], or NULL.
 -- Looks back through growing windows, so that the rows it reads stay few
 -- whether the expression fires every second or once a year.
@@ -147,74 +157,156 @@ END
 $$;
 
 CREATE FUNCTION @extschema@._run_skip(p_run_id bigint, p_reason text) RETURNS void
-LANGUAGE sql
+LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
+DECLARE
+    v_job_id bigint;
+BEGIN
     UPDATE @extschema@.job_run r SET status = 'skipped', reason = p_reason, finished_at = now()
     WHERE r.run_id = p_run_id
+    RETURNING r.job_id INTO v_job_id;
+    PERFORM @extschema@._dependants_notify(v_job_id);     -- a one-off job that never ran failed
+END
 $$;
 
--- Start workers for waiting runs, in due order, while this database has
--- worker slots; runs that cannot start in time are skipped.
-CREATE FUNCTION @extschema@._tick_launch() RETURNS integer
+CREATE FUNCTION @extschema@._run_late_reason(j @extschema@.job) RETURNS text
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT format('could not start within %s of its due time (%s)', j.last_start_available,
+                  CASE WHEN j.oneoff THEN 'max_wait_interval' ELSE 'last_start_available' END)
+$$;
+
+-- Why run r of job j can never start (it is then skipped with this
+-- reason), or NULL.
+CREATE FUNCTION @extschema@._run_start_problem(r @extschema@.job_run, j @extschema@.job) RETURNS text
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_problem text;
+BEGIN
+    IF j.broken_reason IS NOT NULL THEN
+        RETURN 'the job is broken: ' || j.broken_reason;
+    ELSIF NOT j.active AND r.schedule_id IS NOT NULL THEN
+        RETURN 'the job was deactivated';
+    ELSIF clock_timestamp() > r.due_at + j.last_start_available THEN
+        RETURN @extschema@._run_late_reason(j);
+    END IF;
+    v_problem := @extschema@._job_role_problem(j);
+    IF v_problem IS NOT NULL THEN
+        PERFORM @extschema@._job_break(j.job_id, v_problem);
+        RETURN 'the job is broken: ' || v_problem;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- Lock and return the first waiting run due by p_until that may start now,
+-- of a periodic or a one-off job, as p_run_as when that is given; runs that
+-- can never start are skipped on the way.  Returns NULL when none may.
+CREATE FUNCTION @extschema@._run_claim(p_oneoff boolean, p_run_as name, p_until timestamptz)
+RETURNS @extschema@.job_run
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
     r         @extschema@.job_run;
     j         @extschema@.job;
-    v_free    integer;
     v_problem text;
+BEGIN
+    FOR r IN
+        SELECT x.* FROM @extschema@.job_run x JOIN @extschema@.job y ON y.job_id = x.job_id
+        WHERE x.status = 'waiting' AND x.due_at <= p_until AND y.oneoff = p_oneoff
+          AND (p_run_as IS NULL OR y.run_as = p_run_as)
+        ORDER BY x.due_at, x.run_id
+        FOR UPDATE OF x SKIP LOCKED
+    LOOP
+        SELECT * INTO j FROM @extschema@.job y WHERE y.job_id = r.job_id;
+        v_problem := @extschema@._run_start_problem(r, j);
+        IF v_problem IS NOT NULL THEN
+            PERFORM @extschema@._run_skip(r.run_id, v_problem);
+        ELSIF (SELECT count(*) FROM @extschema@.job_run x
+               WHERE x.job_id = j.job_id AND x.status IN ('starting', 'running')) < j.max_instances THEN
+            RETURN r;
+        END IF;                         -- else queued behind a run of its own job
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+
+-- Waiting runs that can no longer start within last_start_available (for
+-- one-off jobs, max_wait_interval) of their due time, also while no slot is
+-- free.
+CREATE FUNCTION @extschema@._runs_skip_expired() RETURNS void
+LANGUAGE sql
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT @extschema@._run_skip(x.run_id, @extschema@._run_late_reason(j))
+    FROM @extschema@.job_run x JOIN @extschema@.job j ON j.job_id = x.job_id
+    WHERE x.status = 'waiting' AND j.last_start_available IS NOT NULL
+      AND x.due_at + j.last_start_available < clock_timestamp()
+$$;
+
+-- Start workers for waiting runs, in due order, while this database has
+-- worker slots of their kind (periodic or one-off).
+CREATE FUNCTION @extschema@._tick_launch() RETURNS integer
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    r         @extschema@.job_run;
+    v_oneoff  boolean;
+    v_free    integer;
     v_pid     integer;
     v_started integer := 0;
     v_until   timestamptz := clock_timestamp() + @extschema@._tick_lead();
 BEGIN
-    SELECT @extschema@._max_workers() - count(*) INTO v_free
-    FROM @extschema@.job_run x WHERE x.status IN ('starting', 'running');
-
-    FOR r IN
-        SELECT * FROM @extschema@.job_run x
-        WHERE x.status = 'waiting' AND x.due_at <= v_until
-        ORDER BY x.due_at, x.run_id
-        FOR UPDATE SKIP LOCKED
-    LOOP
-        SELECT * INTO j FROM @extschema@.job x WHERE x.job_id = r.job_id;
-        IF NOT FOUND THEN
-            PERFORM @extschema@._run_skip(r.run_id, 'the job was dropped');
-            CONTINUE;
-        ELSIF j.broken_reason IS NOT NULL THEN
-            PERFORM @extschema@._run_skip(r.run_id, 'the job is broken: ' || j.broken_reason);
-            CONTINUE;
-        ELSIF NOT j.active AND r.schedule_id IS NOT NULL THEN
-            PERFORM @extschema@._run_skip(r.run_id, 'the job was deactivated');
-            CONTINUE;
-        ELSIF clock_timestamp() > r.due_at + j.last_start_available THEN
-            PERFORM @extschema@._run_skip(r.run_id, format(
-                'could not start within last_start_available %s of its due time', j.last_start_available));
-            CONTINUE;
-        END IF;
-        v_problem := @extschema@._job_role_problem(j);
-        IF v_problem IS NOT NULL THEN
-            PERFORM @extschema@._job_break(j.job_id, v_problem);
-            PERFORM @extschema@._run_skip(r.run_id, 'the job is broken: ' || v_problem);
-            CONTINUE;
-        END IF;
-        IF (SELECT count(*) FROM @extschema@.job_run x
-            WHERE x.job_id = j.job_id AND x.status IN ('starting', 'running')) >= j.max_instances THEN
-            CONTINUE;                   -- queued behind a run of its own job
-        END IF;
-        EXIT WHEN v_free <= 0;
-
-        -- The worker waits for this transaction to end before it claims
-        -- the run (src/worker.c, wait_for_launcher), so it sees this mark.
-        v_pid := @extschema@._worker_launch(r.run_id, j.run_as::regrole::oid, r.due_at);
-        EXIT WHEN v_pid IS NULL;        -- no background worker slot left
-        UPDATE @extschema@.job_run x SET status = 'starting', started_at = clock_timestamp(), pid = v_pid
-        WHERE x.run_id = r.run_id;
-        v_free := v_free - 1;
-        v_started := v_started + 1;
+    FOREACH v_oneoff IN ARRAY ARRAY[false, true] LOOP
+        SELECT @extschema@._max_workers(v_oneoff) - count(*) INTO v_free
+        FROM @extschema@.job_run x JOIN @extschema@.job j ON j.job_id = x.job_id
+        WHERE x.status IN ('starting', 'running') AND j.oneoff = v_oneoff;
+        WHILE v_free > 0 LOOP
+            r := @extschema@._run_claim(v_oneoff, NULL, v_until);
+            EXIT WHEN r.run_id IS NULL;
+            -- The worker waits for this transaction to end before it claims
+            -- the run (src/worker.c, wait_for_launcher), so it sees this mark.
+            v_pid := @extschema@._worker_launch(r.run_id,
+                (SELECT j.run_as::regrole::oid FROM @extschema@.job j WHERE j.job_id = r.job_id), r.due_at);
+            EXIT WHEN v_pid IS NULL;    -- no background worker slot left
+            UPDATE @extschema@.job_run x SET status = 'starting', started_at = clock_timestamp(), pid = v_pid
+            WHERE x.run_id = r.run_id;
+            v_free := v_free - 1;
+            v_started := v_started + 1;
+        END LOOP;
     END LOOP;
+    PERFORM @extschema@._runs_skip_expired();
     RETURN v_started;
+END
+$$;
+
+-- A worker that has ended a run takes the next one of the same kind and
+-- role that is due, in the same slot, instead of exiting: starting a
+-- process costs more than most one-off jobs.  Returns its run_id or NULL.
+CREATE FUNCTION @extschema@._run_next(p_prev_run_id bigint) RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_oneoff boolean;
+    r        @extschema@.job_run;
+BEGIN
+    SELECT coalesce(j.oneoff, false) INTO v_oneoff
+    FROM @extschema@.job_run x LEFT JOIN @extschema@.job j ON j.job_id = x.job_id
+    WHERE x.run_id = p_prev_run_id;
+    r := @extschema@._run_claim(v_oneoff, session_user, clock_timestamp());
+    IF r.run_id IS NULL THEN
+        PERFORM @extschema@._tick_wake();       -- a slot is free
+        RETURN NULL;
+    END IF;
+    UPDATE @extschema@.job_run x SET status = 'starting', started_at = clock_timestamp(), pid = pg_backend_pid()
+    WHERE x.run_id = r.run_id;
+    RETURN r.run_id;
 END
 $$;
 

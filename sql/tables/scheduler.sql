@@ -38,6 +38,15 @@ CREATE TABLE @extschema@.job (
     active                boolean NOT NULL DEFAULT true,
     broken_reason         text,
     created_at            timestamptz NOT NULL DEFAULT now(),
+    -- 2.2.0: one-off jobs (submit_job), dependencies and retries.
+    oneoff                boolean NOT NULL DEFAULT false,
+    params                text[],
+    depends_on            bigint[],
+    resubmit_limit        bigint NOT NULL DEFAULT 100,
+    retries               integer NOT NULL DEFAULT 0,
+    retry_delay           interval NOT NULL DEFAULT '1 minute',
+    retry_backoff         float8 NOT NULL DEFAULT 2,
+    max_retry_delay       interval,
     CONSTRAINT job_pkey PRIMARY KEY (job_id),
     CONSTRAINT job_commands_check CHECK (cardinality(commands) > 0),
     CONSTRAINT job_dates_check CHECK (end_date > start_date),
@@ -46,15 +55,21 @@ CREATE TABLE @extschema@.job (
     CONSTRAINT job_on_missed_check CHECK (on_missed IN ('once', 'skip', 'all')),
     CONSTRAINT job_missed_limit_check CHECK (missed_limit > 0),
     CONSTRAINT job_capture_level_check CHECK (capture_level IN
-        ('DEBUG5', 'DEBUG4', 'DEBUG3', 'DEBUG2', 'DEBUG1', 'LOG', 'INFO', 'NOTICE', 'WARNING', 'NONE'))
+        ('DEBUG5', 'DEBUG4', 'DEBUG3', 'DEBUG2', 'DEBUG1', 'LOG', 'INFO', 'NOTICE', 'WARNING', 'NONE')),
+    CONSTRAINT job_resubmit_limit_check CHECK (resubmit_limit >= 0),
+    CONSTRAINT job_retries_check CHECK (retries >= 0),
+    CONSTRAINT job_retry_backoff_check CHECK (retry_backoff >= 1)
 );
 CREATE SEQUENCE @extschema@.job_job_id_seq AS bigint OWNED BY @extschema@.job.job_id;
 ALTER TABLE @extschema@.job ALTER COLUMN job_id SET DEFAULT nextval('@extschema@.job_job_id_seq');
 -- A run is logged under upper(name), as add_job() does, so two jobs whose
--- names differ only in case would share one history in job_log.
-CREATE UNIQUE INDEX job_name_key ON @extschema@.job (upper(name));
+-- names differ only in case would share one history in job_log.  One-off
+-- jobs may share a name (a job submitted again and again).
+CREATE UNIQUE INDEX job_name_key ON @extschema@.job (upper(name)) WHERE NOT oneoff;
 CREATE INDEX job_owner_idx ON @extschema@.job (owner);
 CREATE INDEX job_run_as_idx ON @extschema@.job (run_as);
+-- Which jobs wait for a job: looked up each time a run ends.
+CREATE INDEX job_depends_on_idx ON @extschema@.job USING gin (depends_on);
 COMMENT ON TABLE @extschema@.job IS 'scheduled jobs: what runs, as whom, and under which limits';
 
 CREATE TABLE @extschema@.job_schedule (
@@ -102,15 +117,19 @@ CREATE TABLE @extschema@.job_run (
     started_at   timestamptz,
     finished_at  timestamptz,
     created_at   timestamptz NOT NULL DEFAULT now(),
+    -- 2.2.0: 1 for a planned run, n + 1 for the retry after attempt n.
+    attempt      integer NOT NULL DEFAULT 1,
     CONSTRAINT job_run_pkey PRIMARY KEY (run_id),
+    -- blocked: a one-off run waiting for the jobs it depends on.
     CONSTRAINT job_run_status_check CHECK (status IN
-        ('waiting', 'starting', 'running', 'success', 'failure', 'timeout', 'cancelled', 'skipped'))
+        ('blocked', 'waiting', 'starting', 'running', 'success', 'failure', 'timeout', 'cancelled', 'skipped'))
 );
 CREATE SEQUENCE @extschema@.job_run_run_id_seq AS bigint OWNED BY @extschema@.job_run.run_id;
 ALTER TABLE @extschema@.job_run ALTER COLUMN run_id SET DEFAULT nextval('@extschema@.job_run_run_id_seq');
 CREATE INDEX job_run_waiting_idx ON @extschema@.job_run (due_at) WHERE status = 'waiting';
 CREATE INDEX job_run_active_idx ON @extschema@.job_run (job_id)
     WHERE status IN ('waiting', 'starting', 'running');
+CREATE INDEX job_run_blocked_idx ON @extschema@.job_run (job_id) WHERE status = 'blocked';
 CREATE INDEX job_run_job_id_idx ON @extschema@.job_run (job_id, run_id);
 CREATE INDEX job_run_finished_at_idx ON @extschema@.job_run (finished_at);
 CREATE INDEX job_run_log_id_idx ON @extschema@.job_run (log_id);

@@ -25,11 +25,13 @@ LEFT JOIN LATERAL (
     SELECT r.started_at, r.status FROM @extschema@.job_run r
     WHERE r.job_id = j.job_id AND r.started_at IS NOT NULL
     ORDER BY r.run_id DESC LIMIT 1) l ON true
+WHERE NOT j.oneoff
 ORDER BY n.next_run NULLS LAST, j.job_id;
 
 COMMENT ON VIEW @extschema@.timers IS 'next and last run of every job you can see, like systemctl list-timers';
 
--- The jobs a role owns or that run as it, with their schedules.
+-- The periodic jobs a role owns or that run as it, with their schedules
+-- (one-off jobs are in job_status).
 CREATE VIEW @extschema@.my_jobs WITH (security_invoker = true) AS
 SELECT j.job_id, j.name, j.owner, j.run_as, j.commands, j.use_same_transaction,
        j.comments, j.start_date, j.end_date, j.last_start_available, j.max_instances,
@@ -39,15 +41,17 @@ SELECT j.job_id, j.name, j.owner, j.run_as, j.commands, j.use_same_transaction,
        (SELECT array_agg(s.cron ORDER BY s.schedule_id) FROM @extschema@.job_schedule s
         WHERE s.job_id = j.job_id AND s.cron IS NOT NULL) AS crons,
        (SELECT array_agg(d ORDER BY d) FROM @extschema@.job_schedule s, unnest(s.dates) d
-        WHERE s.job_id = j.job_id) AS dates
-FROM @extschema@.job j;
+        WHERE s.job_id = j.job_id) AS dates,
+       j.depends_on, j.retries, j.retry_delay, j.retry_backoff, j.max_retry_delay
+FROM @extschema@.job j
+WHERE NOT j.oneoff;
 
 COMMENT ON VIEW @extschema@.my_jobs IS 'the scheduled jobs you own or that run as you';
 
 -- Their runs, newest first; log_id is the run's job_log row.
 CREATE VIEW @extschema@.my_log WITH (security_invoker = true) AS
 SELECT r.run_id, r.job_id, r.job_name, r.run_as, r.due_at, r.started_at, r.finished_at,
-       r.finished_at - r.started_at AS duration, r.status, r.reason, r.log_id
+       r.finished_at - r.started_at AS duration, r.status, r.reason, r.log_id, r.attempt
 FROM @extschema@.job_run r
 ORDER BY r.run_id DESC;
 

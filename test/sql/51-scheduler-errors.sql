@@ -45,9 +45,10 @@ SELECT throws_ok($$SELECT jobmon.create_job('null')$$, '22023',
 SELECT throws_ok($$SELECT jobmon.create_job('{"commands": "SELECT 1", "comand": "x"}')$$, '22023',
                  'unrecognized option "comand" of create_job()', 'an unrecognized key');
 SELECT is((pg_temp.error_of($$SELECT jobmon.create_job('{"commands": "SELECT 1", "comand": "x"}')$$))[3],
-          'The options are: capture_level, commands, comments, cron, dates, end_date, last_start_available, '
-          'max_instances, max_run_time, missed_limit, name, next_time_statement, on_missed, on_overlap, '
-          'onrollback, rule, run_as, start_date, timezone, use_same_transaction.',
+          'The options are: capture_level, commands, comments, cron, dates, depends_on, end_date, '
+          'last_start_available, max_instances, max_retry_delay, max_run_time, missed_limit, name, '
+          'next_time_statement, on_missed, on_overlap, onrollback, retries, retry_backoff, retry_delay, '
+          'rule, run_as, start_date, timezone, use_same_transaction.',
           'its detail lists the options');
 SELECT ok((pg_temp.error_of($$SELECT jobmon.create_job('{"commands": "SELECT 1", "comand": "x"}')$$))[4] IS NOT NULL,
           'and it has a hint');

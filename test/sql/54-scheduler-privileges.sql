@@ -223,7 +223,7 @@ SELECT throws_ok($$INSERT INTO jobmon.scheduler_role (role_name, granted_by) VAL
                  '42501', NULL, 'nor allow a role to schedule');
 SELECT throws_ok(format('SELECT * FROM jobmon._run_start(%s)', :a_running), '42501', NULL,
                  'alice cannot call _run_start()');
-SELECT throws_ok(format('SELECT jobmon._run_finish(%s, %L, NULL, NULL, NULL)', :a_running, 'success'), '42501', NULL,
+SELECT throws_ok(format('SELECT jobmon._run_finish(%s, %L, NULL, NULL, NULL, NULL)', :a_running, 'success'), '42501', NULL,
                  'nor _run_finish()');
 SELECT throws_ok(format('SELECT jobmon._worker_launch(%s, %L::regrole, now())', :a_running, 'postgres'), '42501', NULL,
                  'nor _worker_launch()');

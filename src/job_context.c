@@ -1,0 +1,106 @@
+/*-------------------------------------------------------------------------
+ *
+ * job_context.c
+ *		What the SQL of a running job can ask about its own run:
+ *		get_self_id() and resubmit().
+ *
+ * The worker (worker.c) sets the context when it starts a run and clears it
+ * when the run ends.  Keeping it in process memory rather than in a
+ * setting means that a job cannot pretend to be another job: SET cannot
+ * reach it, and outside a worker there is no context at all.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "pg_jobmon.h"
+
+PG_FUNCTION_INFO_V1(jobmon_get_self_id);
+PG_FUNCTION_INFO_V1(jobmon_resubmit);
+
+static int64 self_job_id = 0;	/* 0: not inside a run */
+static bool self_oneoff = false;
+static Interval resubmit_after;
+static bool resubmit_requested = false;
+
+void
+jobmon_job_context_set(int64 job_id, bool oneoff)
+{
+	self_job_id = job_id;
+	self_oneoff = oneoff;
+	resubmit_requested = false;
+}
+
+void
+jobmon_job_context_clear(void)
+{
+	jobmon_job_context_set(0, false);
+}
+
+/* The delay resubmit() asked for in this run, or NULL. */
+Interval *
+jobmon_job_context_resubmit(void)
+{
+	return resubmit_requested ? &resubmit_after : NULL;
+}
+
+static void
+check_inside_job(const char *function)
+{
+	if (self_job_id == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("%s can only be called inside a job", function),
+				 errdetail("This session is not a pg_jobmon worker running a job."),
+				 errhint("Call it in the query of a job, e.g. submit_job('SELECT %s').", function)));
+}
+
+/* get_self_id(): the id of the job whose run this is. */
+Datum
+jobmon_get_self_id(PG_FUNCTION_ARGS)
+{
+	check_inside_job("get_self_id()");
+	PG_RETURN_INT64(self_job_id);
+}
+
+/*
+ * resubmit(run_after interval): run this one-off job again that long after
+ * the current run has ended successfully.  The worker passes the request to
+ * _run_finish, which applies resubmit_limit.  Returns the job's id.
+ */
+Datum
+jobmon_resubmit(PG_FUNCTION_ARGS)
+{
+	Interval   *after;
+	Interval	zero = {0};
+
+	check_inside_job("resubmit()");
+	if (!self_oneoff)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("resubmit() can only be called inside a one-off job"),
+				 errdetail("Job " INT64_FORMAT " is a periodic job.", self_job_id),
+				 errhint("Its schedules decide when it runs again; dyn_override() moves its next run.")));
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("run_after of resubmit() must not be NULL"),
+				 errhint("Give how long after this run the job runs again, e.g. resubmit('10 seconds').")));
+	after = PG_GETARG_INTERVAL_P(0);
+	if (DatumGetBool(DirectFunctionCall2(interval_lt, IntervalPGetDatum(after),
+										 IntervalPGetDatum(&zero))))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("run_after of resubmit() must not be negative"),
+				 errdetail("resubmit() got %s.",
+						   DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(after)))),
+				 errhint("Give 0 or a positive interval.")));
+	resubmit_after = *after;
+	resubmit_requested = true;
+	PG_RETURN_INT64(self_job_id);
+}

@@ -1,0 +1,2103 @@
+-- pg_jobmon update script 2.1.0 -> 2.2.0, written by tools/make-update.sh
+-- from the sources added since 2.1.0 (commit 0120e9c0f63b) and the
+-- fragments in sql/updates/2.1.0--2.2.0/.  Do not edit: edit those,
+-- then run tools/make-update.sh 2.1.0 2.2.0 again.
+
+\echo Use "ALTER EXTENSION pg_jobmon UPDATE TO '2.2.0'" to load this file. \quit
+
+-- sql/updates/2.1.0--2.2.0/tables/scheduler.sql (changed since 2.1.0)
+-- 2.2.0: one-off jobs, dependencies and retries.
+ALTER TABLE @extschema@.job
+    ADD COLUMN oneoff boolean NOT NULL DEFAULT false,
+    ADD COLUMN params text[],
+    ADD COLUMN depends_on bigint[],
+    ADD COLUMN resubmit_limit bigint NOT NULL DEFAULT 100,
+    ADD COLUMN retries integer NOT NULL DEFAULT 0,
+    ADD COLUMN retry_delay interval NOT NULL DEFAULT '1 minute',
+    ADD COLUMN retry_backoff float8 NOT NULL DEFAULT 2,
+    ADD COLUMN max_retry_delay interval,
+    ADD CONSTRAINT job_resubmit_limit_check CHECK (resubmit_limit >= 0),
+    ADD CONSTRAINT job_retries_check CHECK (retries >= 0),
+    ADD CONSTRAINT job_retry_backoff_check CHECK (retry_backoff >= 1);
+DROP INDEX @extschema@.job_name_key;
+CREATE UNIQUE INDEX job_name_key ON @extschema@.job (upper(name)) WHERE NOT oneoff;
+CREATE INDEX job_depends_on_idx ON @extschema@.job USING gin (depends_on);
+
+ALTER TABLE @extschema@.job_run
+    ADD COLUMN attempt integer NOT NULL DEFAULT 1,
+    DROP CONSTRAINT job_run_status_check,
+    ADD CONSTRAINT job_run_status_check CHECK (status IN
+        ('blocked', 'waiting', 'starting', 'running', 'success', 'failure', 'timeout', 'cancelled', 'skipped'));
+CREATE INDEX job_run_blocked_idx ON @extschema@.job_run (job_id) WHERE status = 'blocked';
+
+-- sql/updates/2.1.0--2.2.0/functions/config.sql (changed since 2.1.0)
+-- 2.2.0: the setting max_oneoff_workers; the whole file again.
+
+-- Settings: built-in defaults, the values a superuser changed, and the
+-- functions to read and change them.  Only superusers change settings,
+-- because log_host, log_port and log_user decide where and as whom the
+-- logging connection logs in.
+
+CREATE OR REPLACE FUNCTION @extschema@._setting_defaults(
+    OUT name text, OUT default_value text, OUT description text)
+RETURNS SETOF record
+LANGUAGE sql IMMUTABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+    VALUES
+    ('log_host', NULL,
+     'Host or socket directory of the logging connection; by default the first of unix_socket_directories.'),
+    ('log_port', NULL,
+     'Port of the logging connection; by default this server''s port.'),
+    ('log_user', NULL,
+     'Role the logging connection logs in as; by default the session user.'),
+    ('log_lock_timeout', '10s',
+     'How long a log write waits for a lock on a log row before it fails.  A caller that itself locks a log row (UPDATE job_log in its open transaction) and then logs to that row would otherwise wait for itself forever.'),
+    ('log_durability', 'job_end',
+     'When a log write is flushed to disk before it returns: always (every write), job_end (close_job, fail_job and cancel_job wait for the flush, which also makes every earlier write of the session durable; steps are committed asynchronously) or off (nothing waits; a server crash can lose the last moments of the log, never a rollback).'),
+    ('on_log_failure', 'error',
+     'What a logging call does when the log cannot be written: error (raise it) or warning (warn and return NULL).'),
+    ('max_workers', NULL,
+     'How many runs of scheduled jobs this database executes at once; by default half of max_worker_processes, which leaves room for other background workers.  Runs that do not fit wait in due order.'),
+    ('max_oneoff_workers', '2',
+     'How many runs of one-off jobs (submit_job) this database executes at once, beside and apart from max_workers, so that a burst of one-off jobs cannot delay the schedules and the schedules cannot starve one-off jobs (pgpro_scheduler''s max_parallel_workers).'),
+    ('run_retention', '30 days',
+     'How long the tick keeps finished runs of scheduled jobs (job_run rows and their job_log rows); 0 keeps them for ever.')
+$$;
+
+-- The effective value of one setting.
+CREATE OR REPLACE FUNCTION @extschema@._setting(p_name text) RETURNS text
+LANGUAGE sql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT coalesce(c.value, d.default_value)
+    FROM @extschema@._setting_defaults() d
+    LEFT JOIN @extschema@.config c ON c.name = d.name
+    WHERE d.name = p_name
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.config_show(
+    OUT name text, OUT value text, OUT default_value text, OUT description text)
+RETURNS SETOF record
+LANGUAGE sql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT d.name, coalesce(c.value, d.default_value), d.default_value, d.description
+    FROM @extschema@._setting_defaults() d
+    LEFT JOIN @extschema@.config c ON c.name = d.name
+    ORDER BY d.name
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.config_set(p_name text, p_value text) RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    PERFORM @extschema@._setting_check_superuser();
+    IF NOT EXISTS (SELECT FROM @extschema@._setting_defaults() d WHERE d.name = p_name) THEN
+        RAISE EXCEPTION 'unrecognized pg_jobmon setting "%"', p_name
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'The settings are: ' || (SELECT string_agg(d.name, ', ' ORDER BY d.name)
+                                                   FROM @extschema@._setting_defaults() d) || '.',
+                  HINT = 'Run SELECT * FROM config_show() to see every setting with its meaning.';
+    END IF;
+    IF p_value IS NULL THEN
+        RAISE EXCEPTION 'value of setting "%" must not be NULL', p_name
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Use config_reset() to return a setting to its default.';
+    END IF;
+    IF NOT @extschema@._setting_value_is_valid(p_name, p_value) THEN
+        RAISE EXCEPTION 'invalid value for setting "%": "%"', p_name, p_value
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = (SELECT d.description FROM @extschema@._setting_defaults() d WHERE d.name = p_name),
+                  HINT = CASE p_name
+                         WHEN 'log_port' THEN 'Give a port number between 1 and 65535.'
+                         WHEN 'log_durability' THEN 'Give always, job_end or off.'
+                         WHEN 'log_lock_timeout' THEN 'Give a duration such as 10s or 500ms; 0 waits without limit.'
+                         WHEN 'on_log_failure' THEN 'Give error or warning.'
+                         WHEN 'max_workers' THEN 'Give a whole number of at least 1.'
+                         WHEN 'run_retention' THEN 'Give a duration such as 30 days or 12h; 0 keeps runs for ever.'
+                         ELSE 'Give a non-empty value.' END;
+    END IF;
+    INSERT INTO @extschema@.config (name, value) VALUES (p_name, p_value)
+    ON CONFLICT ON CONSTRAINT config_name_pkey DO UPDATE SET value = EXCLUDED.value;
+    -- The logging connection of this session picks the change up when it
+    -- next connects; reconnect now so the caller sees the effect at once.
+    PERFORM @extschema@._log_disconnect();
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.config_reset(p_name text) RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    PERFORM @extschema@._setting_check_superuser();
+    IF NOT EXISTS (SELECT FROM @extschema@._setting_defaults() d WHERE d.name = p_name) THEN
+        RAISE EXCEPTION 'unrecognized pg_jobmon setting "%"', p_name
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Run SELECT * FROM config_show() to see every setting.';
+    END IF;
+    DELETE FROM @extschema@.config c WHERE c.name = p_name;
+    PERFORM @extschema@._log_disconnect();
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@._setting_check_superuser() RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user) THEN
+        RAISE EXCEPTION 'permission denied to change pg_jobmon settings'
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = format('Role "%s" is not a superuser.', current_user),
+                  HINT = 'Ask a superuser to change the setting.';
+    END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@._setting_value_is_valid(p_name text, p_value text) RETURNS boolean
+LANGUAGE sql IMMUTABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT CASE p_name
+        WHEN 'log_port' THEN CASE WHEN p_value ~ '^[0-9]{1,5}$'
+                             THEN p_value::int BETWEEN 1 AND 65535 ELSE false END
+        WHEN 'log_durability' THEN p_value IN ('always', 'job_end', 'off')
+        WHEN 'log_lock_timeout' THEN p_value ~ '^\s*[0-9]+\s*(ms|s|min|h)?\s*$'
+        WHEN 'on_log_failure' THEN p_value IN ('error', 'warning')
+        WHEN 'max_workers' THEN p_value ~ '^[0-9]{1,4}$' AND p_value::int >= 1
+        WHEN 'max_oneoff_workers' THEN p_value ~ '^[0-9]{1,4}$' AND p_value::int >= 1
+        WHEN 'run_retention' THEN p_value ~ '^\s*[0-9]+\s*(s|min|h|d|days?|hours?|minutes?|seconds?)?\s*$'
+        ELSE p_value <> ''
+    END
+$$;
+
+COMMENT ON FUNCTION @extschema@.config_show() IS 'every pg_jobmon setting with its value, default and meaning';
+COMMENT ON FUNCTION @extschema@.config_set(text, text) IS 'change a pg_jobmon setting (superuser)';
+COMMENT ON FUNCTION @extschema@.config_reset(text) IS 'return a pg_jobmon setting to its default (superuser)';
+
+-- sql/updates/2.1.0--2.2.0/functions/job_define.sql (changed since 2.1.0)
+-- 2.2.0: options depends_on and retries, drop_job refuses jobs others depend on; the whole file again.
+
+-- Defining scheduled jobs: create, change, activate, deactivate, drop, and
+-- run once now.  Every change is audited (job_audit) and wakes the tick, so
+-- that a new next fire time is honoured at once.
+
+CREATE OR REPLACE FUNCTION @extschema@.create_job(p_options jsonb) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_caller name := @extschema@._caller();
+    j        @extschema@.job;
+    v_cron   text;
+BEGIN
+    PERFORM @extschema@._check_may_schedule();
+    PERFORM @extschema@._job_options_check('create_job', p_options, false);
+    IF NOT p_options ? 'commands' THEN
+        RAISE EXCEPTION 'option "commands" of create_job() is required'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'A job without commands would do nothing.',
+                  HINT = 'Add "commands": "SQL" (one transaction) or ["SQL", ...] (one transaction each).';
+    END IF;
+    IF p_options ? 'cron' AND p_options ? 'rule' THEN
+        RAISE EXCEPTION 'create_job() takes "cron" or "rule", not both'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'A rule is another way to write a cron expression.',
+                  HINT = 'Keep one of them; add_schedule() adds further schedules.';
+    END IF;
+
+    j := @extschema@._job_apply_options('create_job', @extschema@._job_new(v_caller), p_options);
+    PERFORM @extschema@._check_run_as(v_caller, j.run_as);
+    INSERT INTO @extschema@.job VALUES (j.*);
+    PERFORM @extschema@._audit('create', j.job_id, NULL, NULL, to_jsonb(j));
+
+    v_cron := coalesce(p_options->>'cron', @extschema@.cron_from_rule(p_options->'rule'));
+    IF v_cron IS NOT NULL THEN
+        PERFORM @extschema@._schedule_insert('create_job', j.job_id, v_cron, NULL);
+    END IF;
+    IF p_options ? 'dates' THEN
+        PERFORM @extschema@._schedule_insert('create_job', j.job_id, NULL, ARRAY(
+            SELECT @extschema@._job_option_time('create_job', 'dates', to_jsonb(d))
+            FROM unnest(@extschema@._job_option_text_array('create_job', 'dates', p_options->'dates')) d));
+    END IF;
+    PERFORM @extschema@._tick_wake();
+    RETURN j.job_id;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.create_job(p_cron text, p_commands text) RETURNS bigint
+LANGUAGE sql
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT @extschema@.create_job(jsonb_build_object('cron', p_cron, 'commands', p_commands))
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.create_job(p_cron text, p_commands text[]) RETURNS bigint
+LANGUAGE sql
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT @extschema@.create_job(jsonb_build_object('cron', p_cron, 'commands', p_commands))
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.create_job(p_dates timestamptz, p_commands text) RETURNS bigint
+LANGUAGE sql
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT @extschema@.create_job(jsonb_build_object('dates', p_dates, 'commands', p_commands))
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.create_job(p_dates timestamptz, p_commands text[]) RETURNS bigint
+LANGUAGE sql
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT @extschema@.create_job(jsonb_build_object('dates', p_dates, 'commands', p_commands))
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.create_job(p_dates timestamptz[], p_commands text) RETURNS bigint
+LANGUAGE sql
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT @extschema@.create_job(jsonb_build_object('dates', p_dates, 'commands', p_commands))
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.create_job(p_dates timestamptz[], p_commands text[]) RETURNS bigint
+LANGUAGE sql
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT @extschema@.create_job(jsonb_build_object('dates', p_dates, 'commands', p_commands))
+$$;
+
+-- Store a changed job, audit it and recompute its schedules.
+CREATE OR REPLACE FUNCTION @extschema@._job_update(p_action text, p_old @extschema@.job, p_new @extschema@.job)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF p_new IS NOT DISTINCT FROM p_old THEN
+        RETURN;
+    END IF;
+    UPDATE @extschema@.job j SET
+        name = p_new.name, run_as = p_new.run_as, commands = p_new.commands,
+        use_same_transaction = p_new.use_same_transaction, comments = p_new.comments,
+        start_date = p_new.start_date, end_date = p_new.end_date,
+        last_start_available = p_new.last_start_available, max_instances = p_new.max_instances,
+        max_run_time = p_new.max_run_time, onrollback = p_new.onrollback,
+        next_time_statement = p_new.next_time_statement, timezone = p_new.timezone,
+        on_overlap = p_new.on_overlap, on_missed = p_new.on_missed,
+        missed_limit = p_new.missed_limit, capture_level = p_new.capture_level,
+        active = p_new.active, broken_reason = p_new.broken_reason,
+        depends_on = p_new.depends_on, retries = p_new.retries, retry_delay = p_new.retry_delay,
+        retry_backoff = p_new.retry_backoff, max_retry_delay = p_new.max_retry_delay
+    WHERE j.job_id = p_old.job_id;
+    PERFORM @extschema@._audit(p_action, p_old.job_id, NULL, to_jsonb(p_old), to_jsonb(p_new));
+    PERFORM @extschema@._schedules_refresh(p_old.job_id);
+    PERFORM @extschema@._tick_wake();
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.set_job_attributes(p_job_id bigint, p_options jsonb) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_old @extschema@.job := @extschema@._job_for_change(p_job_id);
+    v_new @extschema@.job;
+BEGIN
+    PERFORM @extschema@._job_options_check('set_job_attributes', p_options, true);
+    v_new := @extschema@._job_apply_options('set_job_attributes', v_old, p_options);
+    IF v_new.run_as IS DISTINCT FROM v_old.run_as THEN
+        PERFORM @extschema@._check_run_as(@extschema@._caller(), v_new.run_as);
+    END IF;
+    PERFORM @extschema@._job_update('change', v_old, v_new);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.set_job_attribute(p_job_id bigint, p_name text, p_value text) RETURNS void
+LANGUAGE sql
+SET search_path = @extschema@, pg_temp
+AS $$
+    -- Values arrive as text; the option's own type check converts them.
+    SELECT @extschema@.set_job_attributes(p_job_id, jsonb_build_object(p_name,
+        CASE WHEN p_value IS NULL THEN 'null'::jsonb
+             WHEN p_name = 'use_same_transaction' AND p_value ~* '^(t|true|f|false|on|off|yes|no|1|0)$'
+                  THEN to_jsonb(p_value::boolean)
+             WHEN p_name IN ('max_instances', 'missed_limit', 'retries') AND p_value ~ '^[0-9]{1,9}$'
+                  THEN to_jsonb(p_value::integer)
+             WHEN p_name = 'retry_backoff' AND p_value ~ '^\s*[0-9]+(\.[0-9]+)?\s*$'
+                  THEN to_jsonb(p_value::numeric)
+             WHEN p_name = 'depends_on' AND p_value ~ '^\s*[\[0-9]' THEN
+                  CASE WHEN p_value ~ '^\s*\[' THEN p_value::jsonb ELSE to_jsonb(p_value::bigint) END
+             WHEN p_name = 'commands' AND p_value ~ '^\s*\[' THEN p_value::jsonb
+             ELSE to_jsonb(p_value) END))
+$$;
+
+-- Activate a job, which also clears the mark of a broken job.
+CREATE OR REPLACE FUNCTION @extschema@.activate_job(p_job_id bigint) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_old @extschema@.job := @extschema@._job_for_change(p_job_id);
+    v_new @extschema@.job := v_old;
+BEGIN
+    PERFORM @extschema@._check_run_as(v_old.owner, v_old.run_as);
+    v_new.active := true;
+    v_new.broken_reason := NULL;
+    -- Fire times missed while inactive are not made up for.
+    UPDATE @extschema@.job_schedule s SET fired_until = greatest(s.fired_until, now())
+    WHERE s.job_id = p_job_id AND NOT (v_old.active AND v_old.broken_reason IS NULL);
+    PERFORM @extschema@._job_update('activate', v_old, v_new);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.deactivate_job(p_job_id bigint) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_old @extschema@.job := @extschema@._job_for_change(p_job_id);
+    v_new @extschema@.job := v_old;
+BEGIN
+    v_new.active := false;
+    PERFORM @extschema@._job_update('deactivate', v_old, v_new);
+END
+$$;
+
+-- Drop a job and its schedules.  Its runs stay in job_run and job_log
+-- unless p_drop_history; a running run finishes.
+CREATE OR REPLACE FUNCTION @extschema@.drop_job(p_job_id bigint, p_drop_history boolean DEFAULT false) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_old @extschema@.job := @extschema@._job_for_change(p_job_id);
+BEGIN
+    PERFORM @extschema@._depends_check_drop(p_job_id);
+    DELETE FROM @extschema@.job j WHERE j.job_id = p_job_id;
+    UPDATE @extschema@.job_run r SET status = 'skipped', reason = 'the job was dropped', finished_at = now()
+    WHERE r.job_id = p_job_id AND r.status = 'waiting';
+    IF p_drop_history THEN
+        DELETE FROM @extschema@.job_log l USING @extschema@.job_run r
+        WHERE r.job_id = p_job_id AND l.job_id = r.log_id AND r.status NOT IN ('starting', 'running');
+        DELETE FROM @extschema@.job_run r
+        WHERE r.job_id = p_job_id AND r.status NOT IN ('starting', 'running');
+    END IF;
+    PERFORM @extschema@._audit('drop', p_job_id, NULL, to_jsonb(v_old), NULL);
+END
+$$;
+
+-- Run a job once, now, whatever its schedules say (QSched's qsched_job_exec).
+-- The run waits like any other for a free worker and for max_instances.
+CREATE OR REPLACE FUNCTION @extschema@.run_job(p_job_id bigint) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_job    @extschema@.job := @extschema@._job_for_change(p_job_id);
+    v_run_id bigint;
+BEGIN
+    INSERT INTO @extschema@.job_run (job_id, job_name, owner, run_as, due_at, reason)
+    VALUES (v_job.job_id, v_job.name, v_job.owner, v_job.run_as, now(), NULL)
+    RETURNING run_id INTO v_run_id;
+    PERFORM @extschema@._audit('run now', p_job_id, NULL, NULL, jsonb_build_object('run_id', v_run_id));
+    PERFORM @extschema@._tick_wake();
+    RETURN v_run_id;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.create_job(jsonb) IS 'create a scheduled job from pgpro_scheduler-style options; returns its job_id';
+COMMENT ON FUNCTION @extschema@.create_job(text, text) IS 'create a job running one transaction on a cron schedule';
+COMMENT ON FUNCTION @extschema@.create_job(text, text[]) IS 'create a job running one transaction per command on a cron schedule';
+COMMENT ON FUNCTION @extschema@.create_job(timestamptz, text) IS 'create a job running one transaction at one time';
+COMMENT ON FUNCTION @extschema@.create_job(timestamptz, text[]) IS 'create a job running one transaction per command at one time';
+COMMENT ON FUNCTION @extschema@.create_job(timestamptz[], text) IS 'create a job running one transaction at each of these times';
+COMMENT ON FUNCTION @extschema@.create_job(timestamptz[], text[]) IS 'create a job running one transaction per command at each of these times';
+COMMENT ON FUNCTION @extschema@.set_job_attributes(bigint, jsonb) IS 'change options of a job (create_job''s keys except cron, dates, rule)';
+COMMENT ON FUNCTION @extschema@.set_job_attribute(bigint, text, text) IS 'change one option of a job';
+COMMENT ON FUNCTION @extschema@.activate_job(bigint) IS 'let a job run on its schedules again; clears a broken mark';
+COMMENT ON FUNCTION @extschema@.deactivate_job(bigint) IS 'stop a job from running on its schedules';
+COMMENT ON FUNCTION @extschema@.drop_job(bigint, boolean) IS 'remove a job; its run history stays unless the second argument is true';
+COMMENT ON FUNCTION @extschema@.run_job(bigint) IS 'run a job once now, for debugging, without changing its schedules; returns the run_id';
+
+-- sql/functions/job_depends.sql (new in 2.2.0)
+-- Dependencies between jobs (the job's depends_on): a job runs only after
+-- the jobs it depends on have succeeded.  The rules (doc/scheduler.md):
+--
+-- * "Since" is the start of the dependant's own latest run (or its
+--   creation): a dependency is met when its latest run that finished since
+--   then succeeded.  A one-off dependency counts with its final outcome,
+--   whenever it came.  A failed run with a retry pending is not final.
+-- * A periodic job with schedules runs when a schedule is due and every
+--   dependency is met; otherwise that fire time is skipped with the reason.
+-- * A periodic job without schedules runs as soon as the last of its
+--   dependencies succeeds (a chain or DAG: extract -> transform -> load).
+-- * A one-off job waits (its run is "blocked") until every dependency is
+--   met, and is cancelled as soon as one of them fails, is cancelled or is
+--   dropped, so that it never waits for ever.
+-- * Cycles are refused when depends_on is set.
+
+-- What one dependency says to a dependant whose window starts at p_since:
+-- 'met', or 'pending: ...' or 'failed: ...' with the reason.
+CREATE FUNCTION @extschema@._depends_state(p_dep_id bigint, p_since timestamptz) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    d @extschema@.job;
+    r @extschema@.job_run;
+BEGIN
+    SELECT * INTO d FROM @extschema@.job j WHERE j.job_id = p_dep_id;
+    IF NOT FOUND THEN
+        RETURN format('failed: job %s no longer exists', p_dep_id);
+    END IF;
+    IF d.oneoff AND EXISTS (SELECT FROM @extschema@.job_run x WHERE x.job_id = d.job_id
+                            AND x.status IN ('blocked', 'waiting', 'starting', 'running')) THEN
+        RETURN format('pending: job %s "%s" has not finished', d.job_id, d.name);
+    END IF;
+    SELECT * INTO r FROM @extschema@.job_run x
+    WHERE x.job_id = d.job_id AND x.finished_at IS NOT NULL
+      AND (d.oneoff OR (x.status <> 'skipped' AND x.finished_at > p_since))
+    ORDER BY x.finished_at DESC, x.run_id DESC LIMIT 1;
+    IF NOT FOUND THEN
+        RETURN format('pending: job %s "%s" has not finished a run since %s', d.job_id, d.name, p_since);
+    ELSIF r.status = 'success' THEN
+        RETURN 'met';
+    ELSIF EXISTS (SELECT FROM @extschema@.job_run x WHERE x.job_id = d.job_id
+                  AND x.status = 'waiting' AND x.attempt > r.attempt) THEN
+        RETURN format('pending: job %s "%s" failed and will be retried', d.job_id, d.name);
+    END IF;
+    RETURN format('failed: job %s "%s" ended with %s%s', d.job_id, d.name, r.status, coalesce(' (' || r.reason || ')', ''));
+END
+$$;
+
+-- The start of the window in which a job's dependencies must succeed.
+CREATE FUNCTION @extschema@._depends_since(j @extschema@.job) RETURNS timestamptz
+LANGUAGE sql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT coalesce((SELECT max(r.created_at) FROM @extschema@.job_run r
+                     WHERE r.job_id = j.job_id AND r.status <> 'skipped'), j.created_at)
+$$;
+
+-- NULL when every dependency of j is met; else the first failed one's
+-- state, or the first pending one's.
+CREATE FUNCTION @extschema@._depends_problem(j @extschema@.job) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_since  timestamptz := @extschema@._depends_since(j);
+    v_state  text;
+    v_result text;
+BEGIN
+    FOR v_state IN SELECT @extschema@._depends_state(d, v_since) FROM unnest(j.depends_on) d LOOP
+        IF v_state LIKE 'failed:%' THEN
+            RETURN v_state;
+        END IF;
+        v_result := coalesce(v_result, nullif(v_state, 'met'));
+    END LOOP;
+    RETURN v_result;
+END
+$$;
+
+-- A run of job p_job_id ended (or its job was cancelled): move on the jobs
+-- that depend on it.  Each dependant is locked first, so that of two runs
+-- ending at once the second sees the first.
+CREATE FUNCTION @extschema@._dependants_notify(p_job_id bigint) RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    j         @extschema@.job;
+    v_problem text;
+BEGIN
+    FOR j IN
+        SELECT * FROM @extschema@.job x WHERE x.depends_on @> ARRAY[p_job_id]
+        ORDER BY x.job_id FOR UPDATE
+    LOOP
+        v_problem := @extschema@._depends_problem(j);
+        IF j.oneoff THEN
+            IF v_problem IS NULL THEN
+                UPDATE @extschema@.job_run r SET status = 'waiting', due_at = greatest(r.due_at, now())
+                WHERE r.job_id = j.job_id AND r.status = 'blocked';
+                PERFORM @extschema@._tick_wake();
+            ELSIF v_problem LIKE 'failed:%' THEN
+                UPDATE @extschema@.job_run r
+                SET status = 'cancelled', finished_at = now(),
+                    reason = 'a dependency failed: ' || substr(v_problem, length('failed: ') + 1)
+                WHERE r.job_id = j.job_id AND r.status = 'blocked';
+                IF FOUND THEN
+                    PERFORM @extschema@._dependants_notify(j.job_id);
+                END IF;
+            END IF;
+        ELSIF v_problem IS NULL AND j.active AND j.broken_reason IS NULL
+              AND NOT EXISTS (SELECT FROM @extschema@.job_schedule s WHERE s.job_id = j.job_id) THEN
+            PERFORM @extschema@._run_plan(j, NULL, now());
+            PERFORM @extschema@._tick_wake();
+        END IF;
+    END LOOP;
+END
+$$;
+
+-- The ids of a depends_on option: job ids or names of jobs the caller may
+-- see, with no cycle through p_job_id.
+CREATE FUNCTION @extschema@._depends_resolve(p_function text, p_job_id bigint, p_value jsonb)
+RETURNS bigint[]
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_caller name := @extschema@._caller();
+    v_ids    bigint[] := '{}';
+    v_elem   jsonb;
+    v_id     bigint;
+BEGIN
+    IF p_value IS NULL OR jsonb_typeof(p_value) = 'null' THEN
+        RETURN NULL;
+    END IF;
+    FOR v_elem IN SELECT e FROM jsonb_array_elements(
+            CASE WHEN jsonb_typeof(p_value) = 'array' THEN p_value ELSE jsonb_build_array(p_value) END) e LOOP
+        IF jsonb_typeof(v_elem) = 'number' AND (v_elem #>> '{}') ~ '^[0-9]{1,18}$' THEN
+            SELECT j.job_id INTO v_id FROM @extschema@.job j
+            WHERE j.job_id = (v_elem #>> '{}')::bigint AND @extschema@._is_job_role(v_caller, j.owner, j.run_as);
+        ELSIF jsonb_typeof(v_elem) = 'string' THEN
+            SELECT j.job_id INTO v_id FROM @extschema@.job j
+            WHERE upper(j.name) = upper(v_elem #>> '{}') AND NOT j.oneoff
+              AND @extschema@._is_job_role(v_caller, j.owner, j.run_as);
+        ELSE
+            PERFORM @extschema@._job_option_error(p_function, 'depends_on', p_value,
+                'Each element must be a job id or a job name.', 'Give e.g. [12, "extract"].');
+        END IF;
+        IF v_id IS NULL THEN
+            RAISE EXCEPTION 'job % does not exist', v_elem
+                USING ERRCODE = 'undefined_object',
+                      DETAIL = format('depends_on of %s() names %s, which is no job that role "%s" owns or runs as.',
+                                      p_function, v_elem, v_caller),
+                      HINT = 'Give the id or name of an existing job; get_owned_jobs() lists yours.';
+        END IF;
+        v_ids := v_ids || v_id;
+        v_id := NULL;
+    END LOOP;
+    PERFORM @extschema@._depends_check_cycle(p_function, p_job_id, v_ids);
+    RETURN nullif(v_ids, '{}');
+END
+$$;
+
+-- Refuse depends_on p_ids for job p_job_id when a path of dependencies
+-- leads from one of them back to the job.
+CREATE FUNCTION @extschema@._depends_check_cycle(p_function text, p_job_id bigint, p_ids bigint[])
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_path bigint[];
+BEGIN
+    WITH RECURSIVE walk(job_id, path) AS (
+        SELECT d, ARRAY[p_job_id, d] FROM unnest(p_ids) d
+        UNION ALL
+        SELECT d, w.path || d
+        FROM walk w JOIN @extschema@.job j ON j.job_id = w.job_id, unnest(j.depends_on) d
+        WHERE w.job_id <> p_job_id AND NOT d = ANY (w.path[2:])
+    )
+    SELECT w.path INTO v_path FROM walk w WHERE w.job_id = p_job_id LIMIT 1;
+    IF v_path IS NOT NULL THEN
+        RAISE EXCEPTION 'dependencies of job % would form a cycle', p_job_id
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('%s() got depends_on %s; job %s would wait for itself through %s.',
+                                  p_function, p_ids, p_job_id, array_to_string(v_path, ' -> ')),
+                  HINT = 'Remove one of the jobs on that path from depends_on.';
+    END IF;
+END
+$$;
+
+-- drop_job: a job others wait for is not dropped from under them.
+CREATE FUNCTION @extschema@._depends_check_drop(p_job_id bigint) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_dependants text;
+BEGIN
+    SELECT string_agg(format('%s "%s"', j.job_id, j.name), ', ' ORDER BY j.job_id) INTO v_dependants
+    FROM @extschema@.job j
+    WHERE j.depends_on @> ARRAY[p_job_id] AND j.job_id <> p_job_id
+      AND (NOT j.oneoff OR EXISTS (SELECT FROM @extschema@.job_run r
+                                   WHERE r.job_id = j.job_id AND r.status = 'blocked'));
+    IF v_dependants IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot drop job % because other jobs depend on it', p_job_id
+            USING ERRCODE = 'dependent_objects_still_exist',
+                  DETAIL = 'Jobs depending on it: ' || v_dependants || '.',
+                  HINT = 'Drop those jobs first, or remove the job from their depends_on with set_job_attributes().';
+    END IF;
+END
+$$;
+
+-- sql/functions/job_oneoff.sql (new in 2.2.0)
+-- One-off jobs, as pgpro_scheduler's submit_job(): a query that runs once,
+-- not before run_after and after the jobs it depends on, with its
+-- parameters bound as real parameters.  A one-off job is a row of job with
+-- oneoff set and no schedule; each of its runs (the first, retries,
+-- resubmissions) is a job_run row and a logged pg_jobmon job like any other.
+-- Its runs use their own worker allowance, max_oneoff_workers.
+
+CREATE FUNCTION @extschema@._oneoff_check_interval(p_function text, p_name text, p_value interval)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF p_value <= interval '0' THEN
+        RAISE EXCEPTION 'argument % of %() must be longer than zero', p_name, p_function
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('%s() got %s = %s.', p_function, p_name, p_value),
+                  HINT = 'Give a positive interval, or NULL for no limit.';
+    END IF;
+END
+$$;
+
+-- The argument names are pgpro_scheduler's, so that calls with named
+-- arguments (submit_job(query => ..., run_after => ...)) keep working.
+CREATE FUNCTION @extschema@.submit_job(query text, params text[] DEFAULT NULL,
+    run_after timestamptz DEFAULT NULL, node text DEFAULT NULL, max_duration interval DEFAULT NULL,
+    max_wait_interval interval DEFAULT NULL, run_as text DEFAULT NULL, depends_on bigint[] DEFAULT NULL,
+    name text DEFAULT NULL, comments text DEFAULT NULL, resubmit_limit bigint DEFAULT 100)
+RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_caller  name := @extschema@._caller();
+    j         @extschema@.job;
+    v_problem text;
+BEGIN
+    PERFORM @extschema@._check_may_schedule();
+    IF submit_job.query IS NULL OR btrim(submit_job.query) = '' THEN
+        RAISE EXCEPTION 'query of submit_job() must not be empty'
+            USING ERRCODE = CASE WHEN submit_job.query IS NULL THEN 'null_value_not_allowed'
+                                 ELSE 'invalid_parameter_value' END,
+                  DETAIL = format('submit_job() got %s.', coalesce(quote_literal(submit_job.query), 'NULL')),
+                  HINT = 'Pass the SQL to run, e.g. submit_job(''VACUUM my_table'').';
+    END IF;
+    IF submit_job.node IS NOT NULL THEN
+        RAISE EXCEPTION 'argument node of submit_job() is not supported'
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = format('submit_job() got node = %L; pg_jobmon runs every job on the server where it was submitted.',
+                                  submit_job.node),
+                  HINT = 'Leave node out (NULL).';
+    END IF;
+    IF submit_job.resubmit_limit IS NULL OR submit_job.resubmit_limit < 0 THEN
+        RAISE EXCEPTION 'resubmit_limit of submit_job() must be 0 or more'
+            USING ERRCODE = CASE WHEN submit_job.resubmit_limit IS NULL THEN 'null_value_not_allowed'
+                                 ELSE 'invalid_parameter_value' END,
+                  DETAIL = format('submit_job() got resubmit_limit = %s.', coalesce(submit_job.resubmit_limit::text, 'NULL')),
+                  HINT = 'Give how many times the job may resubmit itself, e.g. 100 (the default).';
+    END IF;
+    PERFORM @extschema@._oneoff_check_interval('submit_job', 'max_duration', submit_job.max_duration);
+    PERFORM @extschema@._oneoff_check_interval('submit_job', 'max_wait_interval', submit_job.max_wait_interval);
+
+    j := @extschema@._job_new(v_caller);
+    j.oneoff := true;
+    j.name := coalesce(nullif(btrim(submit_job.name), ''), j.name);
+    j.run_as := coalesce(submit_job.run_as, v_caller);
+    PERFORM @extschema@._check_run_as(v_caller, j.run_as);
+    j.commands := ARRAY[submit_job.query];
+    j.params := submit_job.params;
+    j.comments := submit_job.comments;
+    j.last_start_available := submit_job.max_wait_interval;
+    j.max_run_time := submit_job.max_duration;
+    j.depends_on := @extschema@._depends_resolve('submit_job', j.job_id, to_jsonb(submit_job.depends_on));
+    j.resubmit_limit := submit_job.resubmit_limit;
+    INSERT INTO @extschema@.job VALUES (j.*);
+
+    v_problem := @extschema@._depends_problem(j);
+    IF v_problem LIKE 'failed:%' THEN
+        RAISE EXCEPTION 'a job that job % depends on has already failed', j.job_id
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('depends_on of submit_job() got %s: %s.', submit_job.depends_on,
+                                  substr(v_problem, length('failed: ') + 1)),
+                  HINT = 'Submit the job it depends on again, or leave it out of depends_on.';
+    END IF;
+    INSERT INTO @extschema@.job_run (job_id, job_name, owner, run_as, due_at, status)
+    VALUES (j.job_id, j.name, j.owner, j.run_as, coalesce(submit_job.run_after, now()),
+            CASE WHEN v_problem IS NULL THEN 'waiting' ELSE 'blocked' END);
+    PERFORM @extschema@._audit('submit', j.job_id, NULL, NULL, to_jsonb(j));
+    PERFORM @extschema@._tick_wake();
+    RETURN j.job_id;
+END
+$$;
+
+-- Cancel a one-off job: its run that has not started, and any further
+-- resubmission.  A run under way goes on; cancel_job() on its log_id
+-- cancels it.  Returns whether anything was left to cancel.
+CREATE FUNCTION @extschema@.cancel_submitted_job(p_job_id bigint) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_job       @extschema@.job := @extschema@._job_for_change(p_job_id);
+    v_cancelled integer;
+    v_running   boolean;
+    v_log_id    bigint;
+BEGIN
+    IF NOT v_job.oneoff THEN
+        RAISE EXCEPTION 'job % is not a one-off job', p_job_id
+            USING ERRCODE = 'wrong_object_type',
+                  DETAIL = format('Job %s "%s" was created with create_job(), not submit_job().', p_job_id, v_job.name),
+                  HINT = 'deactivate_job() stops a periodic job; cancel_job() cancels one of its runs.';
+    END IF;
+    UPDATE @extschema@.job j SET active = false WHERE j.job_id = p_job_id;
+    UPDATE @extschema@.job_run r
+    SET status = 'cancelled', finished_at = now(),
+        reason = format('cancelled by %s with cancel_submitted_job()', @extschema@._caller())
+    WHERE r.job_id = p_job_id AND r.status IN ('blocked', 'waiting');
+    GET DIAGNOSTICS v_cancelled = ROW_COUNT;
+    IF v_job.active THEN
+        PERFORM @extschema@._audit('cancel', p_job_id, NULL, to_jsonb(v_job), jsonb_build_object('active', false));
+    END IF;
+    PERFORM @extschema@._dependants_notify(p_job_id);
+
+    SELECT true, r.log_id INTO v_running, v_log_id FROM @extschema@.job_run r
+    WHERE r.job_id = p_job_id AND r.status IN ('starting', 'running');
+    v_running := coalesce(v_running, false);
+    IF v_running THEN
+        RAISE NOTICE 'job % is running now; it will not be resubmitted', p_job_id
+            USING HINT = format('SELECT cancel_job(%s) cancels the run itself.', coalesce(v_log_id::text, '<its log_id>'));
+    END IF;
+    RETURN v_cancelled > 0 OR (v_running AND v_job.active);
+END
+$$;
+
+-- After a run that called resubmit(): plan the next run, unless the job was
+-- cancelled or resubmit_limit is reached.  Returns why it was not
+-- resubmitted, or NULL.
+CREATE FUNCTION @extschema@._oneoff_resubmit(r @extschema@.job_run, p_after interval) RETURNS text
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    j      @extschema@.job;
+    v_done bigint;
+BEGIN
+    SELECT * INTO j FROM @extschema@.job x WHERE x.job_id = r.job_id;
+    IF NOT FOUND OR NOT j.active THEN
+        RETURN 'not resubmitted: the job was cancelled';
+    END IF;
+    SELECT count(*) - 1 INTO v_done FROM @extschema@.job_run x WHERE x.job_id = j.job_id AND x.attempt = 1;
+    IF v_done >= j.resubmit_limit THEN
+        RETURN format('not resubmitted: resubmit_limit %s reached', j.resubmit_limit);
+    END IF;
+    INSERT INTO @extschema@.job_run (job_id, job_name, owner, run_as, due_at)
+    VALUES (j.job_id, j.name, j.owner, j.run_as, now() + p_after);
+    PERFORM @extschema@._tick_wake();
+    RETURN NULL;
+END
+$$;
+
+-- Inside a job's run (the worker knows it); an error elsewhere.
+CREATE FUNCTION @extschema@.get_self_id() RETURNS bigint
+LANGUAGE C STRICT VOLATILE
+AS 'MODULE_PATHNAME', 'jobmon_get_self_id';
+
+CREATE FUNCTION @extschema@.resubmit(run_after interval DEFAULT '1 second') RETURNS bigint
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'jobmon_resubmit';
+
+COMMENT ON FUNCTION @extschema@.submit_job(text, text[], timestamptz, text, interval, interval, text, bigint[], text, text, bigint)
+    IS 'submit a one-off job (pgpro_scheduler''s arguments); returns its job id';
+COMMENT ON FUNCTION @extschema@.cancel_submitted_job(bigint)
+    IS 'cancel a one-off job that has not run yet, or stop its resubmission';
+COMMENT ON FUNCTION @extschema@.get_self_id() IS 'inside a job: its job id';
+COMMENT ON FUNCTION @extschema@.resubmit(interval) IS 'inside a one-off job: run it again that long after this run ends (up to resubmit_limit)';
+
+-- sql/updates/2.1.0--2.2.0/functions/job_options.sql (changed since 2.1.0)
+-- 2.2.0: options depends_on, retries, retry_delay, retry_backoff, max_retry_delay and _job_new; the whole file again.
+
+-- The options of a scheduled job, as create_job() and set_job_attributes()
+-- take them in jsonb: pgpro_scheduler's keys with their meaning, plus
+-- pg_jobmon's own.  One table of keys and their JSON types, one function
+-- that checks a document against it.
+
+CREATE OR REPLACE FUNCTION @extschema@._job_option_types(OUT key text, OUT json_types text[], OUT settable boolean)
+RETURNS SETOF record
+LANGUAGE sql IMMUTABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+    VALUES
+    ('name',                 '{string}'::text[],        true),
+    ('comments',             '{string,"null"}',           true),
+    ('commands',             '{string,array}',          true),
+    ('cron',                 '{string}',                false),
+    ('dates',                '{string,array}',          false),
+    ('rule',                 '{object}',                false),
+    ('run_as',               '{string}',                true),
+    ('start_date',           '{string,"null"}',           true),
+    ('end_date',             '{string,"null"}',           true),
+    ('use_same_transaction', '{boolean}',               true),
+    ('last_start_available', '{string,"null"}',           true),
+    ('max_instances',        '{number}',                true),
+    ('max_run_time',         '{string,"null"}',           true),
+    ('onrollback',           '{string,"null"}',           true),
+    ('next_time_statement',  '{string,"null"}',           true),
+    ('timezone',             '{string}',                true),
+    ('on_overlap',           '{string}',                true),
+    ('on_missed',            '{string}',                true),
+    ('missed_limit',         '{number}',                true),
+    ('capture_level',        '{string}',                true),
+    ('depends_on',           '{array,number,string,"null"}', true),
+    ('retries',              '{number}',                true),
+    ('retry_delay',          '{string}',                true),
+    ('retry_backoff',        '{number}',                true),
+    ('max_retry_delay',      '{string,"null"}',           true)
+$$;
+
+-- A new job of p_owner with every option at its default.
+CREATE OR REPLACE FUNCTION @extschema@._job_new(p_owner name) RETURNS @extschema@.job
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    j @extschema@.job;
+BEGIN
+    j.job_id := nextval('@extschema@.job_job_id_seq');
+    j.name := 'job ' || j.job_id;
+    j.owner := p_owner;
+    j.run_as := p_owner;
+    j.use_same_transaction := false;
+    j.max_instances := 1;
+    j.timezone := current_setting('TimeZone');
+    j.on_overlap := 'skip';
+    j.on_missed := 'once';
+    j.missed_limit := 100;
+    j.capture_level := 'NOTICE';
+    j.active := true;
+    j.created_at := now();
+    j.oneoff := false;
+    j.resubmit_limit := 100;
+    j.retries := 0;
+    j.retry_delay := interval '1 minute';
+    j.retry_backoff := 2;
+    RETURN j;
+END
+$$;
+
+-- Raise 22023 for an option value that is wrong, saying which and why.
+CREATE OR REPLACE FUNCTION @extschema@._job_option_error(p_function text, p_key text, p_value jsonb,
+                                              p_detail text, p_hint text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    RAISE EXCEPTION 'invalid value for option "%" of %()', p_key, p_function
+        USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = format('%s got %s. %s', p_function, coalesce(p_value::text, 'NULL'), p_detail),
+              HINT = p_hint;
+END
+$$;
+
+-- Check the keys and JSON types of an options document.
+CREATE OR REPLACE FUNCTION @extschema@._job_options_check(p_function text, p_options jsonb, p_for_change boolean)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_key   text;
+    v_value jsonb;
+    v_types text[];
+    v_settable boolean;
+BEGIN
+    IF p_options IS NULL THEN
+        PERFORM @extschema@._null_argument(p_function, 'options');
+    END IF;
+    IF jsonb_typeof(p_options) <> 'object' THEN
+        RAISE EXCEPTION 'options of %() must be a JSON object', p_function
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('%s() got a JSON %s.', p_function, jsonb_typeof(p_options)),
+                  HINT = 'Pass e.g. ''{"cron": "*/5 * * * *", "commands": "VACUUM"}''.';
+    END IF;
+    FOR v_key, v_value IN SELECT * FROM jsonb_each(p_options) LOOP
+        SELECT t.json_types, t.settable INTO v_types, v_settable
+        FROM @extschema@._job_option_types() t WHERE t.key = v_key;
+        IF v_types IS NULL THEN
+            RAISE EXCEPTION 'unrecognized option "%" of %()', v_key, p_function
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = 'The options are: ' || (SELECT string_agg(t.key, ', ' ORDER BY t.key)
+                                                      FROM @extschema@._job_option_types() t) || '.',
+                      HINT = 'Check the spelling of the key; doc/scheduler.md describes every option.';
+        END IF;
+        IF p_for_change AND NOT v_settable THEN
+            RAISE EXCEPTION 'option "%" cannot be changed with %()', v_key, p_function
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = 'A job''s cron, dates and rule are its schedules, each with its own id.',
+                      HINT = 'Use add_schedule() and drop_schedule() to change when a job runs.';
+        END IF;
+        IF NOT jsonb_typeof(v_value) = ANY (v_types) THEN
+            PERFORM @extschema@._job_option_error(p_function, v_key, v_value,
+                format('The option takes a JSON %s, not a %s.', array_to_string(v_types, ' or '),
+                       jsonb_typeof(v_value)),
+                'Quote times and intervals as strings, e.g. "2026-12-01 08:00" or "5 minutes".');
+        END IF;
+    END LOOP;
+END
+$$;
+
+-- A text, array-of-text, time or interval option, converted with a clear
+-- error when the conversion fails.
+CREATE OR REPLACE FUNCTION @extschema@._job_option_text_array(p_function text, p_key text, p_value jsonb)
+RETURNS text[]
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_result text[];
+BEGIN
+    IF p_value IS NULL OR jsonb_typeof(p_value) = 'null' THEN
+        RETURN NULL;
+    ELSIF jsonb_typeof(p_value) = 'string' THEN
+        v_result := ARRAY[p_value #>> '{}'];
+    ELSIF EXISTS (SELECT FROM jsonb_array_elements(p_value) e WHERE jsonb_typeof(e) <> 'string') THEN
+        PERFORM @extschema@._job_option_error(p_function, p_key, p_value,
+            'Every element of the array must be a string.', 'Quote each element.');
+    ELSE
+        SELECT array_agg(e ORDER BY n) INTO v_result
+        FROM jsonb_array_elements_text(p_value) WITH ORDINALITY AS a(e, n);
+    END IF;
+    IF cardinality(v_result) IS NULL OR EXISTS (SELECT FROM unnest(v_result) c WHERE btrim(c) = '') THEN
+        PERFORM @extschema@._job_option_error(p_function, p_key, p_value,
+            'It must not be empty, nor contain an empty string.', 'Give at least one non-empty value.');
+    END IF;
+    RETURN v_result;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@._job_option_time(p_function text, p_key text, p_value jsonb)
+RETURNS timestamptz
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF p_value IS NULL OR jsonb_typeof(p_value) = 'null' THEN
+        RETURN NULL;
+    END IF;
+    RETURN (p_value #>> '{}')::timestamptz;
+EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow OR invalid_parameter_value THEN
+    PERFORM @extschema@._job_option_error(p_function, p_key, p_value,
+        'It is not a time: ' || SQLERRM || '.', 'Give a timestamp such as "2026-12-01 08:00:00+01".');
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@._job_option_interval(p_function text, p_key text, p_value jsonb)
+RETURNS interval
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_result interval;
+BEGIN
+    IF p_value IS NULL OR jsonb_typeof(p_value) = 'null' THEN
+        RETURN NULL;
+    END IF;
+    BEGIN
+        v_result := (p_value #>> '{}')::interval;
+    EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow OR interval_field_overflow THEN
+        PERFORM @extschema@._job_option_error(p_function, p_key, p_value,
+            'It is not an interval: ' || SQLERRM || '.', 'Give an interval such as "30 seconds" or "01:00:00".');
+    END;
+    IF v_result <= interval '0' THEN
+        PERFORM @extschema@._job_option_error(p_function, p_key, p_value,
+            'It must be longer than zero.', 'Give a positive interval, or leave the option out for no limit.');
+    END IF;
+    RETURN v_result;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@._job_option_int(p_function text, p_key text, p_value jsonb)
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF NOT (p_value #>> '{}') ~ '^[0-9]{1,9}$' OR (p_value #>> '{}')::integer < 1 THEN
+        PERFORM @extschema@._job_option_error(p_function, p_key, p_value,
+            'It must be a whole number of at least 1.', 'Give e.g. 1.');
+    END IF;
+    RETURN (p_value #>> '{}')::integer;
+END
+$$;
+
+-- One of a fixed set of words.
+CREATE OR REPLACE FUNCTION @extschema@._job_option_word(p_function text, p_key text, p_value jsonb, p_words text[])
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF NOT (p_value #>> '{}') = ANY (p_words) THEN
+        PERFORM @extschema@._job_option_error(p_function, p_key, p_value,
+            'It must be one of ' || array_to_string(p_words, ', ') || '.',
+            'Give one of those words.');
+    END IF;
+    RETURN p_value #>> '{}';
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@._job_option_timezone(p_function text, p_value jsonb)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    -- The cron engine decides which names it accepts (not abbreviations).
+    PERFORM @extschema@.cron_next('* * * * *', now(), p_value #>> '{}');
+    RETURN p_value #>> '{}';
+EXCEPTION WHEN invalid_parameter_value OR feature_not_supported THEN
+    PERFORM @extschema@._job_option_error(p_function, 'timezone', p_value,
+        'It is not a time zone name PostgreSQL knows.',
+        'Give a name from pg_timezone_names, e.g. "Europe/Paris" or "UTC".');
+    RETURN NULL;
+END
+$$;
+
+-- Apply the settable options of p_options to p_job and return it; checks
+-- each value and the rules between values.  run_as is checked by the caller.
+CREATE OR REPLACE FUNCTION @extschema@._job_apply_options(p_function text, p_job @extschema@.job, p_options jsonb)
+RETURNS @extschema@.job
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    j @extschema@.job := p_job;
+    o jsonb := p_options;
+BEGIN
+    IF o ? 'name' THEN
+        j.name := (@extschema@._job_option_text_array(p_function, 'name', o->'name'))[1];
+    END IF;
+    IF o ? 'comments' THEN j.comments := o->>'comments'; END IF;
+    IF o ? 'commands' THEN
+        -- One string is one transaction; an array is one transaction each
+        -- (or one for all with use_same_transaction).
+        j.commands := @extschema@._job_option_text_array(p_function, 'commands', o->'commands');
+    END IF;
+    IF o ? 'run_as' THEN j.run_as := o->>'run_as'; END IF;
+    IF o ? 'start_date' THEN j.start_date := @extschema@._job_option_time(p_function, 'start_date', o->'start_date'); END IF;
+    IF o ? 'end_date' THEN j.end_date := @extschema@._job_option_time(p_function, 'end_date', o->'end_date'); END IF;
+    IF o ? 'use_same_transaction' THEN j.use_same_transaction := (o->>'use_same_transaction')::boolean; END IF;
+    IF o ? 'last_start_available' THEN
+        j.last_start_available := @extschema@._job_option_interval(p_function, 'last_start_available', o->'last_start_available');
+    END IF;
+    IF o ? 'max_instances' THEN j.max_instances := @extschema@._job_option_int(p_function, 'max_instances', o->'max_instances'); END IF;
+    IF o ? 'max_run_time' THEN j.max_run_time := @extschema@._job_option_interval(p_function, 'max_run_time', o->'max_run_time'); END IF;
+    IF o ? 'onrollback' THEN j.onrollback := nullif(btrim(o->>'onrollback'), ''); END IF;
+    IF o ? 'next_time_statement' THEN j.next_time_statement := nullif(btrim(o->>'next_time_statement'), ''); END IF;
+    IF o ? 'timezone' THEN j.timezone := @extschema@._job_option_timezone(p_function, o->'timezone'); END IF;
+    IF o ? 'on_overlap' THEN
+        j.on_overlap := @extschema@._job_option_word(p_function, 'on_overlap', o->'on_overlap', '{skip,queue}');
+    END IF;
+    IF o ? 'on_missed' THEN
+        j.on_missed := @extschema@._job_option_word(p_function, 'on_missed', o->'on_missed', '{once,skip,all}');
+    END IF;
+    IF o ? 'missed_limit' THEN j.missed_limit := @extschema@._job_option_int(p_function, 'missed_limit', o->'missed_limit'); END IF;
+    IF o ? 'capture_level' THEN
+        j.capture_level := @extschema@._job_option_word(p_function, 'capture_level', to_jsonb(upper(o->>'capture_level')),
+            '{DEBUG5,DEBUG4,DEBUG3,DEBUG2,DEBUG1,LOG,INFO,NOTICE,WARNING,NONE}');
+    END IF;
+
+    IF o ? 'depends_on' THEN
+        j.depends_on := @extschema@._depends_resolve(p_function, j.job_id, o->'depends_on');
+    END IF;
+    IF o ? 'retries' THEN
+        IF NOT (o->>'retries') ~ '^[0-9]{1,9}$' THEN
+            PERFORM @extschema@._job_option_error(p_function, 'retries', o->'retries',
+                'It must be a whole number, 0 or more.', 'Give how many times a failed run is retried, e.g. 3.');
+        END IF;
+        j.retries := (o->>'retries')::integer;
+    END IF;
+    IF o ? 'retry_delay' THEN
+        j.retry_delay := @extschema@._job_option_interval(p_function, 'retry_delay', o->'retry_delay');
+    END IF;
+    IF o ? 'retry_backoff' THEN
+        IF NOT (o->>'retry_backoff')::numeric BETWEEN 1 AND 1000 THEN
+            PERFORM @extschema@._job_option_error(p_function, 'retry_backoff', o->'retry_backoff',
+                'It must be a number from 1 to 1000.', 'Give e.g. 2 to double the delay after each attempt, or 1 to keep it.');
+        END IF;
+        j.retry_backoff := (o->>'retry_backoff')::float8;
+    END IF;
+    IF o ? 'max_retry_delay' THEN
+        j.max_retry_delay := @extschema@._job_option_interval(p_function, 'max_retry_delay', o->'max_retry_delay');
+    END IF;
+
+    IF j.end_date <= j.start_date THEN
+        RAISE EXCEPTION 'end_date must be later than start_date'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('%s() got start_date %s and end_date %s.', p_function, j.start_date, j.end_date),
+                  HINT = 'Swap the two, or leave end_date out for no end.';
+    END IF;
+    IF j.name ~* '^job [0-9]+$' AND j.name <> 'job ' || j.job_id THEN
+        RAISE EXCEPTION 'job names of the form "job N" are reserved'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('%s() got the name "%s"; a job created without a name is named "job <its id>".', p_function, j.name),
+                  HINT = 'Choose another name.';
+    END IF;
+    IF j.name IS NOT NULL AND EXISTS (SELECT FROM @extschema@.job x
+                                      WHERE upper(x.name) = upper(j.name) AND x.job_id <> j.job_id) THEN
+        RAISE EXCEPTION 'a scheduled job named "%" already exists', j.name
+            USING ERRCODE = 'unique_violation',
+                  DETAIL = 'Runs are logged in job_log under the upper-case name, so names must differ in more than case.',
+                  HINT = 'Choose another name.';
+    END IF;
+    RETURN j;
+END
+$$;
+
+-- sql/updates/2.1.0--2.2.0/functions/job_run.sql (changed since 2.1.0)
+-- 2.2.0: retries, resubmission and dependencies when a run ends; _run_start returns the job's id, kind and params; the whole file again.
+DROP FUNCTION @extschema@._run_start(bigint);
+DROP FUNCTION @extschema@._run_finish(bigint, text, text, text, text);
+
+-- The life of a run: planned by the tick (waiting), handed to a worker
+-- (starting), executed (running), and ended (success, failure, timeout,
+-- cancelled or skipped).  The _run_* functions are called by the worker
+-- (src/worker.c) as the extension's owner, in transactions of their own;
+-- nobody else may call them.  A run is logged as a pg_jobmon job, so its
+-- job_log row and steps are written here too.
+
+-- The log of a scheduled run is written by its worker and by the roles
+-- of its job; through the logging API (SECURITY DEFINER writers open to
+-- all) no other role may end, cancel or rewrite it.
+CREATE OR REPLACE FUNCTION @extschema@._run_log_guard(p_job_id bigint) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_run    @extschema@.job_run;
+    v_caller name := @extschema@._caller();
+BEGIN
+    SELECT * INTO v_run FROM @extschema@.job_run r WHERE r.log_id = p_job_id;
+    IF FOUND AND NOT (v_run.pid IS NOT DISTINCT FROM pg_backend_pid()  -- the run's own worker
+                      OR @extschema@._is_job_role(v_caller, v_run.owner, v_run.run_as)) THEN
+        RAISE EXCEPTION 'permission denied to write the log of a scheduled run'
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = format('Job %s of job_log is run %s of scheduled job "%s", which role "%s" neither owns nor runs as.',
+                                  p_job_id, v_run.run_id, v_run.job_name, v_caller),
+                  HINT = 'Only the job''s owner, its run_as role or a superuser can log to or cancel its runs.';
+    END IF;
+END
+$$;
+
+-- Mark a job broken: it stops being scheduled until activate_job().
+CREATE OR REPLACE FUNCTION @extschema@._job_break(p_job_id bigint, p_reason text) RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_old @extschema@.job;
+BEGIN
+    SELECT * INTO v_old FROM @extschema@.job j WHERE j.job_id = p_job_id FOR UPDATE;
+    IF FOUND AND v_old.broken_reason IS NULL THEN
+        UPDATE @extschema@.job j SET broken_reason = p_reason WHERE j.job_id = p_job_id;
+        PERFORM @extschema@._schedules_refresh(p_job_id);
+        INSERT INTO @extschema@.job_audit (changed_by, action, job_id, old_value, new_value)
+        VALUES (current_user, 'broken', p_job_id, to_jsonb(v_old),
+                jsonb_build_object('broken_reason', p_reason));
+    END IF;
+END
+$$;
+
+-- Why a job cannot run as its role now, or NULL when it can.
+CREATE OR REPLACE FUNCTION @extschema@._job_role_problem(p_job @extschema@.job) RETURNS text
+LANGUAGE sql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT CASE
+        WHEN r.oid IS NULL THEN format('role "%s" that the job runs as no longer exists', p_job.run_as)
+        WHEN NOT r.rolcanlogin THEN format('role "%s" that the job runs as cannot log in', p_job.run_as)
+        WHEN o.oid IS NULL THEN format('role "%s" that owns the job no longer exists', p_job.owner)
+        WHEN NOT (o.rolsuper OR pg_catalog.pg_has_role(o.oid, r.oid, 'MEMBER'))
+            THEN format('role "%s" that owns the job is no longer a member of role "%s"', p_job.owner, p_job.run_as)
+        END
+    FROM (SELECT) AS dummy
+    LEFT JOIN pg_catalog.pg_roles r ON r.rolname = p_job.run_as
+    LEFT JOIN pg_catalog.pg_roles o ON o.rolname = p_job.owner
+$$;
+
+-- A planned run of job j at p_due_at, or a skipped one when as many runs
+-- as max_instances are already under way (on_overlap = skip, or queue with
+-- one already queued), or when a schedule fired before the jobs it depends
+-- on succeeded (functions/job_depends.sql).
+CREATE OR REPLACE FUNCTION @extschema@._run_plan(j @extschema@.job, p_schedule_id bigint, p_due_at timestamptz)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_active  integer;
+    v_waiting integer;
+    v_status  text := 'waiting';
+    v_reason  text;
+BEGIN
+    SELECT count(*), count(*) FILTER (WHERE r.status = 'waiting') INTO v_active, v_waiting
+    FROM @extschema@.job_run r
+    WHERE r.job_id = j.job_id AND r.status IN ('waiting', 'starting', 'running');
+    IF v_active >= j.max_instances AND NOT (j.on_overlap = 'queue' AND v_waiting = 0) THEN
+        v_status := 'skipped';
+        v_reason := format('%s run(s) of the job were still under way (max_instances %s, on_overlap %s)',
+                           v_active, j.max_instances, j.on_overlap);
+    ELSIF p_schedule_id IS NOT NULL AND j.depends_on IS NOT NULL THEN
+        v_reason := 'dependencies not met: ' || @extschema@._depends_problem(j);
+        v_status := CASE WHEN v_reason IS NULL THEN 'waiting' ELSE 'skipped' END;
+    END IF;
+    INSERT INTO @extschema@.job_run (job_id, schedule_id, job_name, owner, run_as, due_at, status, reason,
+                                     finished_at)
+    VALUES (j.job_id, p_schedule_id, j.name, j.owner, j.run_as, p_due_at, v_status, v_reason,
+            CASE WHEN v_status = 'skipped' THEN now() END);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@._run_start(p_run_id bigint,
+    OUT commands text[], OUT use_same_transaction boolean, OUT onrollback text,
+    OUT next_time_statement text, OUT max_run_ms bigint, OUT capture_level text,
+    OUT job_id bigint, OUT oneoff boolean, OUT params text[])
+RETURNS record
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_run @extschema@.job_run;
+    v_job @extschema@.job;
+BEGIN
+    -- The worker has waited for the tick's transaction to end.
+    UPDATE @extschema@.job_run r SET status = 'running', started_at = now(), pid = pg_backend_pid()
+    WHERE r.run_id = p_run_id AND r.status = 'starting'
+    RETURNING * INTO v_run;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    SELECT * INTO v_job FROM @extschema@.job j WHERE j.job_id = v_run.job_id;
+    UPDATE @extschema@.job_run r
+    SET log_id = @extschema@._log_job_start(v_run.job_name, v_run.run_as::text, pg_backend_pid())
+    WHERE r.run_id = p_run_id;
+    commands := v_job.commands;
+    use_same_transaction := v_job.use_same_transaction;
+    onrollback := v_job.onrollback;
+    next_time_statement := v_job.next_time_statement;
+    max_run_ms := (extract(epoch FROM v_job.max_run_time) * 1000)::bigint;
+    capture_level := v_job.capture_level;
+    job_id := v_job.job_id;
+    oneoff := v_job.oneoff;
+    params := v_job.params;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@._run_step_start(p_run_id bigint, p_action text) RETURNS bigint
+LANGUAGE sql
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT @extschema@._log_step_start(r.log_id, p_action)
+    FROM @extschema@.job_run r WHERE r.run_id = p_run_id
+$$;
+
+-- Close a step; returns whether the run may go on: false once cancel_job()
+-- ended its job_log row or the tick asked it to stop (a running run has a
+-- reason only then).
+CREATE OR REPLACE FUNCTION @extschema@._run_step_end(p_run_id bigint, p_step_id bigint, p_ok boolean, p_message text)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    -- A step that cancel_job() already closed keeps its word on who did it.
+    IF EXISTS (SELECT FROM @extschema@.job_detail d WHERE d.step_id = p_step_id AND d.end_time IS NULL) THEN
+        PERFORM @extschema@._log_step_end(p_step_id,
+            (SELECT t.alert_text FROM @extschema@.job_status_text t WHERE t.alert_code = CASE WHEN p_ok THEN 1 ELSE 3 END),
+            p_message);
+    END IF;
+    RETURN EXISTS (
+        SELECT FROM @extschema@.job_run r JOIN @extschema@.job_log l ON l.job_id = r.log_id
+        WHERE r.run_id = p_run_id AND r.reason IS NULL AND l.end_time IS NULL);
+END
+$$;
+
+-- Plan the retry of a failed or timed-out run, when its job has retries
+-- left and still runs: after retry_delay * retry_backoff^(attempt - 1),
+-- at most max_retry_delay.  Returns when the retry is due, or NULL.
+CREATE OR REPLACE FUNCTION @extschema@._run_retry(r @extschema@.job_run, p_outcome text) RETURNS timestamptz
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    j       @extschema@.job;
+    v_delay float8;
+    v_cap   float8;
+BEGIN
+    SELECT * INTO j FROM @extschema@.job x WHERE x.job_id = r.job_id;
+    IF NOT FOUND OR p_outcome NOT IN ('failure', 'timeout') OR r.attempt > j.retries
+       OR j.broken_reason IS NOT NULL OR NOT j.active THEN
+        RETURN NULL;
+    END IF;
+    -- In seconds and through logarithms, so that a large backoff or attempt
+    -- caps instead of overflowing.
+    v_delay := extract(epoch FROM j.retry_delay);
+    v_cap := coalesce(extract(epoch FROM j.max_retry_delay), 1e9);
+    IF v_delay > 0 THEN
+        v_delay := CASE WHEN ln(v_delay) + (r.attempt - 1) * ln(j.retry_backoff) < ln(v_cap)
+                        THEN v_delay * power(j.retry_backoff, r.attempt - 1) ELSE v_cap END;
+    END IF;
+    INSERT INTO @extschema@.job_run (job_id, schedule_id, job_name, owner, run_as, due_at, attempt)
+    VALUES (j.job_id, r.schedule_id, j.name, j.owner, j.run_as,
+            now() + make_interval(secs => v_delay), r.attempt + 1);
+    PERFORM @extschema@._tick_wake();
+    RETURN now() + make_interval(secs => v_delay);
+END
+$$;
+
+-- Close the job_log row of an ended run: as RETRYING when a retry follows
+-- (not an alert code, so monitoring counts the job as failed only when its
+-- attempts are exhausted), else OK or CRITICAL.
+CREATE OR REPLACE FUNCTION @extschema@._run_log_close(r @extschema@.job_run, p_outcome text, p_retry_at timestamptz)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF p_retry_at IS NULL THEN
+        PERFORM @extschema@._log_job_end(r.log_id, CASE WHEN p_outcome = 'success' THEN 1 ELSE 3 END);
+        RETURN;
+    END IF;
+    PERFORM @extschema@._log_step_end(@extschema@._log_step_start(r.log_id, 'retry'), 'RETRYING',
+        format('attempt %s ended with %s; attempt %s is due at %s', r.attempt, p_outcome, r.attempt + 1, p_retry_at));
+    UPDATE @extschema@.job_log l SET end_time = now(), status = 'RETRYING' WHERE l.job_id = r.log_id;
+END
+$$;
+
+-- End a run: its job_run row, its job_log row, and what follows from it
+-- (a retry, a resubmission, next_time_statement's result, a broken job,
+-- the jobs that depend on it).
+CREATE OR REPLACE FUNCTION @extschema@._run_finish(p_run_id bigint, p_outcome text, p_reason text,
+                                        p_next_time text, p_next_time_error text,
+                                        p_resubmit_after interval)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_run      @extschema@.job_run;
+    v_job      @extschema@.job;
+    v_log      @extschema@.job_log;
+    v_outcome  text := p_outcome;
+    v_reason   text := p_reason;
+    v_error    record;
+    v_next     timestamptz;
+    v_retry_at timestamptz;
+BEGIN
+    SELECT * INTO v_run FROM @extschema@.job_run r WHERE r.run_id = p_run_id FOR UPDATE;
+    SELECT * INTO v_log FROM @extschema@.job_log l WHERE l.job_id = v_run.log_id;
+    SELECT * INTO v_job FROM @extschema@.job j WHERE j.job_id = v_run.job_id;
+
+    IF v_log.end_time IS NOT NULL THEN
+        v_outcome := 'cancelled';
+        v_reason := coalesce(v_reason, 'cancelled through cancel_job()');
+    ELSIF v_run.reason IS NOT NULL THEN
+        v_outcome := 'cancelled';
+        v_reason := v_run.reason;
+    END IF;
+    IF v_outcome = 'timeout' THEN
+        v_reason := coalesce(v_reason, format('cancelled after max_run_time %s', v_job.max_run_time));
+        PERFORM @extschema@._log_step_end(@extschema@._log_step_start(v_run.log_id, 'max_run_time exceeded'),
+                                          'CRITICAL', v_reason);
+    END IF;
+
+    -- A command that names a role, table, function or schema that is gone
+    -- fails the same way every time: stop scheduling the job.
+    IF v_outcome = 'failure' THEN
+        SELECT e.sqlstate, e.message INTO v_error FROM @extschema@.job_event e
+        WHERE e.job_id = v_run.log_id AND e.severity = 'ERROR' ORDER BY e.event_id DESC LIMIT 1;
+        v_reason := coalesce(v_reason, v_error.message);
+        IF v_error.sqlstate IN ('42P01', '42883', '3F000', '42704', '3D000') THEN
+            PERFORM @extschema@._job_break(v_run.job_id, format('%s (SQLSTATE %s)', v_error.message, v_error.sqlstate));
+        END IF;
+    END IF;
+
+    v_retry_at := @extschema@._run_retry(v_run, v_outcome);
+    IF v_log.end_time IS NULL THEN
+        PERFORM @extschema@._run_log_close(v_run, v_outcome, v_retry_at);
+    END IF;
+    IF v_outcome = 'success' AND p_resubmit_after IS NOT NULL THEN
+        v_reason := @extschema@._oneoff_resubmit(v_run, p_resubmit_after);
+    END IF;
+    UPDATE @extschema@.job_run r SET status = v_outcome, reason = v_reason, finished_at = now()
+    WHERE r.run_id = p_run_id;
+    PERFORM @extschema@._dependants_notify(v_run.job_id);
+
+    IF v_job.next_time_statement IS NOT NULL THEN
+        IF p_next_time_error IS NOT NULL THEN
+            PERFORM @extschema@._job_break(v_job.job_id, 'next_time_statement failed: ' || p_next_time_error);
+            RETURN;
+        END IF;
+        BEGIN
+            v_next := p_next_time::timestamptz;
+        EXCEPTION WHEN OTHERS THEN
+            v_next := NULL;
+        END;
+        IF v_next IS NULL THEN
+            PERFORM @extschema@._job_break(v_job.job_id,
+                format('next_time_statement returned %s, not a time', coalesce('"' || p_next_time || '"', 'no value')));
+            RETURN;
+        END IF;
+        UPDATE @extschema@.job_schedule s SET override_time = v_next
+        WHERE s.job_id = v_job.job_id AND (s.schedule_id = v_run.schedule_id OR v_run.schedule_id IS NULL);
+        PERFORM @extschema@._schedules_refresh(v_job.job_id);
+    END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@._process_exists(p_pid integer) RETURNS boolean
+LANGUAGE C STRICT VOLATILE
+AS 'MODULE_PATHNAME', 'jobmon_process_exists';
+
+-- Close runs whose worker is gone (terminated, crashed, server restart):
+-- each once, as failed with the reason, or as timed out when the tick
+-- terminated it for running past max_run_time.
+CREATE OR REPLACE FUNCTION @extschema@._runs_close_orphaned() RETURNS integer
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_run    @extschema@.job_run;
+    v_status text;
+    v_reason text;
+    v_retry_at timestamptz;
+    v_count  integer := 0;
+BEGIN
+    FOR v_run IN
+        SELECT r.* FROM @extschema@.job_run r
+        WHERE r.status IN ('starting', 'running')
+          AND CASE WHEN r.status = 'running'
+                   THEN NOT EXISTS (SELECT FROM pg_catalog.pg_stat_activity a
+                                    WHERE a.pid = r.pid AND a.backend_type = 'pg_jobmon worker')
+                   -- A worker is not in pg_stat_activity until it has connected.
+                   ELSE NOT coalesce(@extschema@._process_exists(r.pid), false)
+                        AND r.started_at < now() - interval '1 second' END
+        FOR UPDATE OF r
+    LOOP
+        IF v_run.reason LIKE 'terminated after max_run_time%' THEN
+            v_status := 'timeout';
+            v_reason := v_run.reason;
+        ELSE
+            v_status := 'failure';
+            v_reason := format('worker process %s ended without finishing the run (terminated, crashed or restarted)',
+                               coalesce(v_run.pid::text, '(never started)'));
+        END IF;
+        UPDATE @extschema@.job_run r SET status = v_status, reason = v_reason, finished_at = now()
+        WHERE r.run_id = v_run.run_id;
+        v_retry_at := @extschema@._run_retry(v_run, v_status);
+        IF v_run.log_id IS NOT NULL AND EXISTS (SELECT FROM @extschema@.job_log l
+                                                WHERE l.job_id = v_run.log_id AND l.end_time IS NULL) THEN
+            PERFORM @extschema@._log_step_end(@extschema@._log_step_start(v_run.log_id, 'worker vanished'),
+                                              'CRITICAL', v_reason);
+            PERFORM @extschema@._run_log_close(v_run, v_status, v_retry_at);
+        END IF;
+        PERFORM @extschema@._dependants_notify(v_run.job_id);
+        v_count := v_count + 1;
+    END LOOP;
+    RETURN v_count;
+END
+$$;
+
+REVOKE ALL ON FUNCTION @extschema@._run_start(bigint), @extschema@._run_step_start(bigint, text),
+    @extschema@._run_step_end(bigint, bigint, boolean, text),
+    @extschema@._run_finish(bigint, text, text, text, text, interval) FROM PUBLIC;
+
+-- sql/updates/2.1.0--2.2.0/functions/tick.sql (changed since 2.1.0)
+-- 2.2.0: worker allowances per kind, _run_claim shared with workers that take the next run (_run_next); the whole file again.
+
+-- One pass of the dispatcher, called by the tick procedure
+-- (procedures/tick.sql) in a transaction of its own, about once a second
+-- or as soon as something is due: close runs whose worker vanished,
+-- enforce time limits, plan the runs of due schedules, start workers for
+-- waiting runs, and apply the retention of finished runs.
+
+CREATE OR REPLACE FUNCTION @extschema@._worker_launch(p_run_id bigint, p_role oid, p_due_at timestamptz)
+RETURNS integer
+LANGUAGE C STRICT VOLATILE
+AS 'MODULE_PATHNAME', 'jobmon_worker_launch';
+
+CREATE OR REPLACE FUNCTION @extschema@._tick_sleep(p_seconds float8) RETURNS boolean
+LANGUAGE C STRICT VOLATILE
+AS 'MODULE_PATHNAME', 'jobmon_tick_sleep';
+
+CREATE OR REPLACE FUNCTION @extschema@._latch_set_at_commit(p_pid integer) RETURNS void
+LANGUAGE C STRICT VOLATILE
+AS 'MODULE_PATHNAME', 'jobmon_latch_set_at_commit';
+
+REVOKE ALL ON FUNCTION @extschema@._worker_launch(bigint, oid, timestamptz),
+    @extschema@._tick_sleep(float8), @extschema@._latch_set_at_commit(integer) FROM PUBLIC;
+
+-- Wake the dispatcher when this transaction commits (a job changed, a run
+-- ended), instead of at its next planned wake-up.
+CREATE OR REPLACE FUNCTION @extschema@._tick_wake() RETURNS void
+LANGUAGE sql SECURITY DEFINER
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT @extschema@._latch_set_at_commit(s.tick_pid)
+    FROM @extschema@.scheduler_state s WHERE s.tick_pid IS NOT NULL
+$$;
+
+-- How far ahead of a due time the dispatcher starts the worker, which then
+-- waits for the due time itself: starting a process costs milliseconds.
+CREATE OR REPLACE FUNCTION @extschema@._tick_lead() RETURNS interval
+LANGUAGE sql IMMUTABLE
+AS $$ SELECT interval '50 milliseconds' $$;
+
+CREATE OR REPLACE FUNCTION @extschema@._max_workers() RETURNS integer
+LANGUAGE sql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT coalesce(@extschema@._setting('max_workers')::integer,
+                    greatest(1, current_setting('max_worker_processes')::integer / 2))
+$$;
+
+-- One-off jobs have their own allowance, so that neither kind starves the
+-- other: the worker slots of one kind, periodic or one-off.
+CREATE OR REPLACE FUNCTION @extschema@._max_workers(p_oneoff boolean) RETURNS integer
+LANGUAGE sql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT CASE WHEN p_oneoff THEN @extschema@._setting('max_oneoff_workers')::integer
+                ELSE @extschema@._max_workers() END
+$$;
+
+-- The latest fire time of a cron expression in [p_from, p_to], or NULL.
+-- Looks back through growing windows, so that the rows it reads stay few
+-- whether the expression fires every second or once a year.
+CREATE OR REPLACE FUNCTION @extschema@._cron_latest(p_cron text, p_from timestamptz, p_to timestamptz, p_tz text)
+RETURNS timestamptz
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_window interval;
+    v_low    timestamptz;
+BEGIN
+    FOREACH v_window IN ARRAY '{1 second, 1 minute, 1 hour, 1 day, 32 days, 367 days, 10000 days}'::interval[] LOOP
+        v_low := greatest(p_from, p_to - v_window);
+        IF @extschema@.cron_next(p_cron, v_low - interval '1 microsecond', p_tz) <= p_to THEN
+            RETURN (SELECT max(t) FROM @extschema@.cron_times(p_cron, v_low, p_to, p_tz) t);
+        END IF;
+        EXIT WHEN v_low = p_from;
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+
+-- Plan the runs of one due schedule and move it to its next fire time.
+-- Fire times that passed while nothing dispatched (downtime) follow the
+-- job's on_missed: once (one run, for the latest), skip (none), all (each,
+-- up to missed_limit, then on from now).
+CREATE OR REPLACE FUNCTION @extschema@._schedule_dispatch(s @extschema@.job_schedule) RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    j        @extschema@.job;
+    v_now    timestamptz := clock_timestamp();
+    v_latest timestamptz;
+    v_times  timestamptz[];
+BEGIN
+    SELECT * INTO j FROM @extschema@.job x WHERE x.job_id = s.job_id;
+    IF s.override_time IS NULL AND s.cron IS NOT NULL THEN
+        v_latest := @extschema@._cron_latest(s.cron, s.next_fire, least(v_now, j.end_date), j.timezone);
+    ELSIF s.override_time IS NULL THEN
+        SELECT max(d) INTO v_latest FROM unnest(s.dates) d WHERE d <= least(v_now, j.end_date);
+    END IF;
+
+    IF v_latest IS NULL OR v_latest <= s.next_fire THEN
+        v_times := ARRAY[s.next_fire];              -- on time: no backlog
+    ELSIF j.on_missed = 'once' THEN
+        v_times := ARRAY[v_latest];
+    ELSIF j.on_missed = 'all' AND s.cron IS NOT NULL THEN
+        v_times := ARRAY(SELECT t FROM @extschema@.cron_times(s.cron, s.next_fire, v_latest, j.timezone) t
+                         LIMIT j.missed_limit);
+    ELSIF j.on_missed = 'all' THEN
+        v_times := ARRAY(SELECT d FROM unnest(s.dates) d WHERE d BETWEEN s.next_fire AND v_latest
+                         ORDER BY d LIMIT j.missed_limit);
+    ELSE
+        INSERT INTO @extschema@.job_run (job_id, schedule_id, job_name, owner, run_as, due_at,
+                                         status, reason, finished_at)
+        VALUES (j.job_id, s.schedule_id, j.name, j.owner, j.run_as, v_latest, 'skipped',
+                format('the fire times from %s to %s were missed while no tick ran (on_missed skip)',
+                       s.next_fire, v_latest), now());
+    END IF;
+    PERFORM @extschema@._run_plan(j, s.schedule_id, t) FROM unnest(v_times) t;
+
+    s.fired_until := greatest(s.fired_until, s.next_fire, v_latest);
+    s.override_time := NULL;
+    UPDATE @extschema@.job_schedule x
+    SET fired_until = s.fired_until, override_time = NULL, next_fire = @extschema@._schedule_next(s, j)
+    WHERE x.schedule_id = s.schedule_id;
+END
+$$;
+
+-- Plan the runs of every due schedule.  A schedule that cannot be planned
+-- breaks its job, never the tick.
+CREATE OR REPLACE FUNCTION @extschema@._tick_dispatch() RETURNS integer
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    s       @extschema@.job_schedule;
+    v_count integer := 0;
+    -- A constant, so that it bounds the index scan (clock_timestamp()
+    -- in the condition would be a filter over every schedule).
+    v_until timestamptz := clock_timestamp() + @extschema@._tick_lead();
+BEGIN
+    FOR s IN
+        SELECT * FROM @extschema@.job_schedule x
+        WHERE x.next_fire <= v_until
+        ORDER BY x.next_fire
+        LIMIT 1000
+        FOR UPDATE SKIP LOCKED
+    LOOP
+        BEGIN
+            PERFORM @extschema@._schedule_dispatch(s);
+        EXCEPTION WHEN OTHERS THEN
+            PERFORM @extschema@._job_break(s.job_id, 'its schedule could not be dispatched: ' || SQLERRM);
+        END;
+        v_count := v_count + 1;
+    END LOOP;
+    RETURN v_count;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@._run_skip(p_run_id bigint, p_reason text) RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_job_id bigint;
+BEGIN
+    UPDATE @extschema@.job_run r SET status = 'skipped', reason = p_reason, finished_at = now()
+    WHERE r.run_id = p_run_id
+    RETURNING r.job_id INTO v_job_id;
+    PERFORM @extschema@._dependants_notify(v_job_id);     -- a one-off job that never ran failed
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@._run_late_reason(j @extschema@.job) RETURNS text
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT format('could not start within %s of its due time (%s)', j.last_start_available,
+                  CASE WHEN j.oneoff THEN 'max_wait_interval' ELSE 'last_start_available' END)
+$$;
+
+-- Why run r of job j can never start (it is then skipped with this
+-- reason), or NULL.
+CREATE OR REPLACE FUNCTION @extschema@._run_start_problem(r @extschema@.job_run, j @extschema@.job) RETURNS text
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_problem text;
+BEGIN
+    IF j.broken_reason IS NOT NULL THEN
+        RETURN 'the job is broken: ' || j.broken_reason;
+    ELSIF NOT j.active AND r.schedule_id IS NOT NULL THEN
+        RETURN 'the job was deactivated';
+    ELSIF clock_timestamp() > r.due_at + j.last_start_available THEN
+        RETURN @extschema@._run_late_reason(j);
+    END IF;
+    v_problem := @extschema@._job_role_problem(j);
+    IF v_problem IS NOT NULL THEN
+        PERFORM @extschema@._job_break(j.job_id, v_problem);
+        RETURN 'the job is broken: ' || v_problem;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- Lock and return the first waiting run due by p_until that may start now,
+-- of a periodic or a one-off job, as p_run_as when that is given; runs that
+-- can never start are skipped on the way.  Returns NULL when none may.
+CREATE OR REPLACE FUNCTION @extschema@._run_claim(p_oneoff boolean, p_run_as name, p_until timestamptz)
+RETURNS @extschema@.job_run
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    r         @extschema@.job_run;
+    j         @extschema@.job;
+    v_problem text;
+BEGIN
+    FOR r IN
+        SELECT x.* FROM @extschema@.job_run x JOIN @extschema@.job y ON y.job_id = x.job_id
+        WHERE x.status = 'waiting' AND x.due_at <= p_until AND y.oneoff = p_oneoff
+          AND (p_run_as IS NULL OR y.run_as = p_run_as)
+        ORDER BY x.due_at, x.run_id
+        FOR UPDATE OF x SKIP LOCKED
+    LOOP
+        SELECT * INTO j FROM @extschema@.job y WHERE y.job_id = r.job_id;
+        v_problem := @extschema@._run_start_problem(r, j);
+        IF v_problem IS NOT NULL THEN
+            PERFORM @extschema@._run_skip(r.run_id, v_problem);
+        ELSIF (SELECT count(*) FROM @extschema@.job_run x
+               WHERE x.job_id = j.job_id AND x.status IN ('starting', 'running')) < j.max_instances THEN
+            RETURN r;
+        END IF;                         -- else queued behind a run of its own job
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+
+-- Waiting runs that can no longer start within last_start_available (for
+-- one-off jobs, max_wait_interval) of their due time, also while no slot is
+-- free.
+CREATE OR REPLACE FUNCTION @extschema@._runs_skip_expired() RETURNS void
+LANGUAGE sql
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT @extschema@._run_skip(x.run_id, @extschema@._run_late_reason(j))
+    FROM @extschema@.job_run x JOIN @extschema@.job j ON j.job_id = x.job_id
+    WHERE x.status = 'waiting' AND j.last_start_available IS NOT NULL
+      AND x.due_at + j.last_start_available < clock_timestamp()
+$$;
+
+-- Start workers for waiting runs, in due order, while this database has
+-- worker slots of their kind (periodic or one-off).
+CREATE OR REPLACE FUNCTION @extschema@._tick_launch() RETURNS integer
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    r         @extschema@.job_run;
+    v_oneoff  boolean;
+    v_free    integer;
+    v_pid     integer;
+    v_started integer := 0;
+    v_until   timestamptz := clock_timestamp() + @extschema@._tick_lead();
+BEGIN
+    FOREACH v_oneoff IN ARRAY ARRAY[false, true] LOOP
+        SELECT @extschema@._max_workers(v_oneoff) - count(*) INTO v_free
+        FROM @extschema@.job_run x JOIN @extschema@.job j ON j.job_id = x.job_id
+        WHERE x.status IN ('starting', 'running') AND j.oneoff = v_oneoff;
+        WHILE v_free > 0 LOOP
+            r := @extschema@._run_claim(v_oneoff, NULL, v_until);
+            EXIT WHEN r.run_id IS NULL;
+            -- The worker waits for this transaction to end before it claims
+            -- the run (src/worker.c, wait_for_launcher), so it sees this mark.
+            v_pid := @extschema@._worker_launch(r.run_id,
+                (SELECT j.run_as::regrole::oid FROM @extschema@.job j WHERE j.job_id = r.job_id), r.due_at);
+            EXIT WHEN v_pid IS NULL;    -- no background worker slot left
+            UPDATE @extschema@.job_run x SET status = 'starting', started_at = clock_timestamp(), pid = v_pid
+            WHERE x.run_id = r.run_id;
+            v_free := v_free - 1;
+            v_started := v_started + 1;
+        END LOOP;
+    END LOOP;
+    PERFORM @extschema@._runs_skip_expired();
+    RETURN v_started;
+END
+$$;
+
+-- A worker that has ended a run takes the next one of the same kind and
+-- role that is due, in the same slot, instead of exiting: starting a
+-- process costs more than most one-off jobs.  Returns its run_id or NULL.
+CREATE OR REPLACE FUNCTION @extschema@._run_next(p_prev_run_id bigint) RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_oneoff boolean;
+    r        @extschema@.job_run;
+BEGIN
+    SELECT coalesce(j.oneoff, false) INTO v_oneoff
+    FROM @extschema@.job_run x LEFT JOIN @extschema@.job j ON j.job_id = x.job_id
+    WHERE x.run_id = p_prev_run_id;
+    r := @extschema@._run_claim(v_oneoff, session_user, clock_timestamp());
+    IF r.run_id IS NULL THEN
+        PERFORM @extschema@._tick_wake();       -- a slot is free
+        RETURN NULL;
+    END IF;
+    UPDATE @extschema@.job_run x SET status = 'starting', started_at = clock_timestamp(), pid = pg_backend_pid()
+    WHERE x.run_id = r.run_id;
+    RETURN r.run_id;
+END
+$$;
+
+-- max_run_time: the worker cancels its own run; a job that swallows the
+-- cancel is terminated a little later.  end_date: running runs are
+-- cancelled.  The reason tells the worker (and _runs_close_orphaned) why.
+CREATE OR REPLACE FUNCTION @extschema@._runs_enforce_limits() RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_now timestamptz := clock_timestamp();
+    v_run record;
+BEGIN
+    -- From the few running runs (a partial index) to their jobs, never
+    -- the other way round: there may be many jobs.
+    FOR v_run IN
+        SELECT r.run_id, r.pid, r.started_at, j.max_run_time, j.end_date
+        FROM (SELECT * FROM @extschema@.job_run x
+              WHERE x.status = 'running' AND x.reason IS NULL
+              OFFSET 0) r
+        JOIN @extschema@.job j ON j.job_id = r.job_id
+        WHERE r.started_at + j.max_run_time + interval '5 seconds' < v_now
+           OR j.end_date < v_now
+    LOOP
+        IF v_run.started_at + v_run.max_run_time + interval '5 seconds' < v_now THEN
+            UPDATE @extschema@.job_run r
+            SET reason = format('terminated after max_run_time %s: the job ignored the cancel', v_run.max_run_time)
+            WHERE r.run_id = v_run.run_id;
+            PERFORM pg_catalog.pg_terminate_backend(v_run.pid);
+        ELSE
+            UPDATE @extschema@.job_run r
+            SET reason = format('stopped at the job''s end_date %s', v_run.end_date)
+            WHERE r.run_id = v_run.run_id;
+            PERFORM pg_catalog.pg_cancel_backend(v_run.pid);
+        END IF;
+    END LOOP;
+END
+$$;
+
+-- Forget finished runs older than the setting run_retention, with their
+-- job_log rows, a batch at a time.
+CREATE OR REPLACE FUNCTION @extschema@._runs_apply_retention() RETURNS integer
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_keep  interval := @extschema@._setting('run_retention')::interval;
+    v_count integer;
+BEGIN
+    IF v_keep = interval '0' THEN
+        RETURN 0;
+    END IF;
+    WITH old AS (
+        DELETE FROM @extschema@.job_run r
+        WHERE r.run_id IN (SELECT x.run_id FROM @extschema@.job_run x
+                           WHERE x.finished_at < now() - v_keep LIMIT 10000)
+        RETURNING r.log_id)
+    DELETE FROM @extschema@.job_log l USING old WHERE l.job_id = old.log_id;
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    RETURN v_count;
+END
+$$;
+
+-- One pass; returns when the next pass is due.
+CREATE OR REPLACE FUNCTION @extschema@._tick_pass() RETURNS timestamptz
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_state @extschema@.scheduler_state;
+BEGIN
+    -- Workers wait for this transaction to end: do not make them wait for
+    -- its WAL flush too.  A worker's own first commit flushes past it, so a
+    -- run that did anything cannot lose its plan; a plan lost in a crash is
+    -- made again.
+    SET LOCAL synchronous_commit = off;
+    UPDATE @extschema@.scheduler_state s SET last_wakeup = clock_timestamp()
+    RETURNING * INTO v_state;
+    PERFORM @extschema@._runs_close_orphaned();
+    PERFORM @extschema@._runs_enforce_limits();
+    PERFORM @extschema@._tick_dispatch();
+    PERFORM @extschema@._tick_launch();
+    IF v_state.retention_at IS NULL OR v_state.retention_at < now() - interval '1 minute' THEN
+        PERFORM @extschema@._runs_apply_retention();
+        UPDATE @extschema@.scheduler_state s SET retention_at = now();
+    END IF;
+    -- Sleep until the next fire time, but look again within a second for
+    -- runs that wait for a slot, time limits and vanished workers.
+    RETURN least(clock_timestamp() + interval '1 second',
+                 (SELECT min(x.next_fire) FROM @extschema@.job_schedule x WHERE x.next_fire IS NOT NULL)
+                     - @extschema@._tick_lead(),
+                 (SELECT min(x.due_at) FROM @extschema@.job_run x
+                  WHERE x.status = 'waiting' AND x.due_at > clock_timestamp()) - @extschema@._tick_lead());
+END
+$$;
+
+-- sql/functions/timetable.sql (new in 2.2.0)
+-- timetable(): what runs when in a range of time, as pgpro_scheduler's
+-- timetable() answers it, with what already ran.  Planned fire times come
+-- from the cron engine, starting at each schedule's next_fire (which the
+-- tick dispatches next), so the rows are exactly the runs the tick will
+-- plan, as long as nothing changes.  Runs already planned or done are the
+-- job_run rows due in the range.  Row-level security shows each role its
+-- own jobs.
+
+CREATE FUNCTION @extschema@.timetable(start_time timestamptz, end_time timestamptz)
+RETURNS TABLE (job_id bigint, name text, kind text, schedule_id bigint, due_at timestamptz,
+               status text, run_id bigint, attempt integer, started_at timestamptz,
+               finished_at timestamptz, error text)
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF start_time IS NULL OR end_time IS NULL THEN
+        PERFORM @extschema@._null_argument('timetable', CASE WHEN start_time IS NULL THEN 'start_time' ELSE 'end_time' END);
+    END IF;
+    IF end_time < start_time THEN
+        RAISE EXCEPTION 'end_time of timetable() is earlier than start_time'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('timetable() got %s to %s.', start_time, end_time),
+                  HINT = 'Swap the two arguments.';
+    END IF;
+    RETURN QUERY
+    SELECT p.job_id, p.name, p.kind, p.schedule_id, p.due_at, p.status, p.run_id, p.attempt,
+           p.started_at, p.finished_at, p.error
+    FROM (
+        -- Runs planned, under way or done.
+        SELECT r.job_id, r.job_name AS name,
+               CASE WHEN j.oneoff THEN 'one-off' ELSE 'periodic' END AS kind,
+               r.schedule_id, r.due_at, r.status, r.run_id, r.attempt, r.started_at, r.finished_at,
+               CASE WHEN r.status <> 'success' THEN r.reason END AS error
+        FROM @extschema@.job_run r
+        LEFT JOIN @extschema@.job j ON j.job_id = r.job_id
+        WHERE r.due_at >= timetable.start_time AND r.due_at < timetable.end_time
+        UNION ALL
+        -- Fire times the tick has not dispatched yet.
+        SELECT j.job_id, j.name, 'periodic', s.schedule_id, t.due_at, 'planned', NULL, 1, NULL, NULL, NULL
+        FROM @extschema@.job_schedule s
+        JOIN @extschema@.job j ON j.job_id = s.job_id
+        CROSS JOIN LATERAL (
+            SELECT s.next_fire AS due_at
+            UNION
+            SELECT c FROM @extschema@.cron_times(s.cron, greatest(timetable.start_time, s.next_fire),
+                                                 least(timetable.end_time, j.end_date), j.timezone) c
+            WHERE s.cron IS NOT NULL AND c > s.next_fire
+            UNION
+            SELECT d FROM unnest(s.dates) d WHERE d > s.next_fire
+        ) t
+        WHERE s.next_fire IS NOT NULL
+          AND t.due_at >= timetable.start_time AND t.due_at < timetable.end_time
+          AND (t.due_at <= j.end_date) IS NOT FALSE
+    ) p
+    ORDER BY p.due_at, p.job_id, p.run_id;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.timetable(timestamptz, timestamptz)
+    IS 'every planned, running and finished run of the jobs you can see, due in [start_time, end_time)';
+
+-- sql/views/oneoff.sql (new in 2.2.0)
+-- Views of one-off jobs (submit_job), with pgpro_scheduler's columns:
+-- job_status shows the reader's own jobs (owned or run as), all_job_status
+-- every job the reader may see (everything, for a superuser).  The status
+-- is submitted (not started yet), processing (a run under way) or done.
+
+CREATE VIEW @extschema@.all_job_status WITH (security_invoker = true) AS
+SELECT j.job_id AS id,
+       NULL::text AS node,
+       j.name,
+       j.comments,
+       last.due_at AS run_after,
+       j.commands[1] AS query,
+       j.params,
+       j.depends_on,
+       j.run_as AS executor,
+       j.owner,
+       j.last_start_available AS max_wait_interval,
+       runs.started AS attempt,
+       j.resubmit_limit,
+       j.max_run_time AS max_duration,
+       j.created_at AS submit_time,
+       NOT j.active AS canceled,
+       last.started_at AS start_time,
+       CASE WHEN last.finished_at IS NOT NULL THEN last.status = 'success' END AS is_success,
+       CASE WHEN last.status <> 'success' OR last.status IS NULL THEN last.reason END AS error,
+       last.finished_at AS done_time,
+       CASE WHEN last.status IN ('blocked', 'waiting') THEN 'submitted'
+            WHEN last.status IN ('starting', 'running') THEN 'processing'
+            ELSE 'done' END AS status,
+       -- pg_jobmon's own: the run's state and its job_log row (for cancel_job)
+       last.status AS run_status,
+       last.reason AS message,
+       last.log_id
+FROM @extschema@.job j
+CROSS JOIN LATERAL (
+    SELECT count(*) FILTER (WHERE r.started_at IS NOT NULL) AS started
+    FROM @extschema@.job_run r WHERE r.job_id = j.job_id) runs
+LEFT JOIN LATERAL (
+    SELECT r.* FROM @extschema@.job_run r
+    WHERE r.job_id = j.job_id ORDER BY r.run_id DESC LIMIT 1) last ON true
+WHERE j.oneoff;
+
+CREATE VIEW @extschema@.job_status WITH (security_invoker = true) AS
+SELECT s.* FROM @extschema@.all_job_status s
+WHERE current_user IN (s.owner, s.executor);
+
+COMMENT ON VIEW @extschema@.all_job_status IS 'every one-off job you may see (all of them, for a superuser), pgpro_scheduler''s columns';
+COMMENT ON VIEW @extschema@.job_status IS 'your one-off jobs (owned or run as you), pgpro_scheduler''s columns';
+
+GRANT SELECT ON @extschema@.all_job_status, @extschema@.job_status TO PUBLIC;
+
+-- sql/updates/2.1.0--2.2.0/views/scheduler.sql (changed since 2.1.0)
+-- 2.2.0: one-off jobs are in job_status, not in timers and my_jobs; new columns; the whole file again.
+
+-- Views of the scheduler for people: each shows only what the reader may
+-- see (security_invoker, so the tables' row-level security applies).
+
+-- Like systemctl list-timers: when each job runs next and last, and how.
+CREATE OR REPLACE VIEW @extschema@.timers WITH (security_invoker = true) AS
+SELECT n.next_run,
+       date_trunc('second', n.next_run - now()) AS time_left,
+       l.started_at AS last_run,
+       date_trunc('second', now() - l.started_at) AS time_since,
+       coalesce(l.status, 'never run') AS last_status,
+       j.job_id,
+       j.name AS job_name,
+       CASE WHEN j.broken_reason IS NOT NULL THEN 'broken: ' || j.broken_reason
+            WHEN NOT j.active THEN 'inactive'
+            ELSE n.schedule END AS schedule
+FROM @extschema@.job j
+LEFT JOIN LATERAL (
+    SELECT min(s.next_fire) AS next_run,
+           string_agg(CASE WHEN s.cron IS NOT NULL THEN @extschema@.cron_describe(s.cron)
+                           ELSE 'at ' || array_to_string(s.dates, ', ') END
+                      || CASE WHEN s.enabled THEN '' ELSE ' (disabled)' END,
+                      '; ' ORDER BY s.schedule_id) AS schedule
+    FROM @extschema@.job_schedule s WHERE s.job_id = j.job_id) n ON true
+LEFT JOIN LATERAL (
+    SELECT r.started_at, r.status FROM @extschema@.job_run r
+    WHERE r.job_id = j.job_id AND r.started_at IS NOT NULL
+    ORDER BY r.run_id DESC LIMIT 1) l ON true
+WHERE NOT j.oneoff
+ORDER BY n.next_run NULLS LAST, j.job_id;
+
+COMMENT ON VIEW @extschema@.timers IS 'next and last run of every job you can see, like systemctl list-timers';
+
+-- The periodic jobs a role owns or that run as it, with their schedules
+-- (one-off jobs are in job_status).
+CREATE OR REPLACE VIEW @extschema@.my_jobs WITH (security_invoker = true) AS
+SELECT j.job_id, j.name, j.owner, j.run_as, j.commands, j.use_same_transaction,
+       j.comments, j.start_date, j.end_date, j.last_start_available, j.max_instances,
+       j.max_run_time, j.onrollback, j.next_time_statement, j.timezone, j.on_overlap,
+       j.on_missed, j.missed_limit, j.capture_level, j.active, j.broken_reason, j.created_at,
+       (SELECT min(s.next_fire) FROM @extschema@.job_schedule s WHERE s.job_id = j.job_id) AS next_run,
+       (SELECT array_agg(s.cron ORDER BY s.schedule_id) FROM @extschema@.job_schedule s
+        WHERE s.job_id = j.job_id AND s.cron IS NOT NULL) AS crons,
+       (SELECT array_agg(d ORDER BY d) FROM @extschema@.job_schedule s, unnest(s.dates) d
+        WHERE s.job_id = j.job_id) AS dates,
+       j.depends_on, j.retries, j.retry_delay, j.retry_backoff, j.max_retry_delay
+FROM @extschema@.job j
+WHERE NOT j.oneoff;
+
+COMMENT ON VIEW @extschema@.my_jobs IS 'the scheduled jobs you own or that run as you';
+
+-- Their runs, newest first; log_id is the run's job_log row.
+CREATE OR REPLACE VIEW @extschema@.my_log WITH (security_invoker = true) AS
+SELECT r.run_id, r.job_id, r.job_name, r.run_as, r.due_at, r.started_at, r.finished_at,
+       r.finished_at - r.started_at AS duration, r.status, r.reason, r.log_id, r.attempt
+FROM @extschema@.job_run r
+ORDER BY r.run_id DESC;
+
+COMMENT ON VIEW @extschema@.my_log IS 'the runs of the jobs you own or that run as you, newest first';
+
+GRANT SELECT ON @extschema@.timers, @extschema@.my_jobs, @extschema@.my_log TO PUBLIC;

@@ -45,11 +45,13 @@ $$;
 -- The finished runs of a job, by name.
 CREATE FUNCTION pg_temp.finished_runs(p_name text) RETURNS bigint LANGUAGE sql AS $$
     SELECT count(*) FROM jobmon.job_run r
-    WHERE r.job_name = p_name AND r.status NOT IN ('waiting', 'starting', 'running')
+    WHERE r.job_name = p_name AND r.status NOT IN ('blocked', 'waiting', 'starting', 'running')
 $$;
 
--- Drop the jobs whose names start with p_prefix, with their history.
+-- Drop the jobs whose names start with p_prefix, with their history
+-- (first their dependencies, which would stop drop_job()).
 CREATE FUNCTION pg_temp.test_cleanup(p_prefix text) RETURNS void LANGUAGE sql AS $$
+    UPDATE jobmon.job j SET depends_on = NULL WHERE j.name LIKE p_prefix || '%';
     SELECT jobmon.drop_job(j.job_id, true) FROM jobmon.job j WHERE j.name LIKE p_prefix || '%';
     SELECT
 $$;

@@ -28,6 +28,8 @@ ALTER TABLE @extschema@.job_run
     DROP CONSTRAINT job_run_status_check,
     ADD CONSTRAINT job_run_status_check CHECK (status IN
         ('blocked', 'waiting', 'starting', 'running', 'success', 'failure', 'timeout', 'cancelled', 'skipped'));
+DROP INDEX @extschema@.job_run_waiting_idx;
+CREATE INDEX job_run_waiting_idx ON @extschema@.job_run (due_at, run_id) WHERE status = 'waiting';
 CREATE INDEX job_run_blocked_idx ON @extschema@.job_run (job_id) WHERE status = 'blocked';
 
 -- sql/updates/2.1.0--2.2.0/functions/config.sql (changed since 2.1.0)
@@ -379,7 +381,7 @@ BEGIN
     PERFORM @extschema@._depends_check_drop(p_job_id);
     DELETE FROM @extschema@.job j WHERE j.job_id = p_job_id;
     UPDATE @extschema@.job_run r SET status = 'skipped', reason = 'the job was dropped', finished_at = now()
-    WHERE r.job_id = p_job_id AND r.status = 'waiting';
+    WHERE r.job_id = p_job_id AND r.status IN ('blocked', 'waiting');
     IF p_drop_history THEN
         DELETE FROM @extschema@.job_log l USING @extschema@.job_run r
         WHERE r.job_id = p_job_id AND l.job_id = r.log_id AND r.status NOT IN ('starting', 'running');
@@ -750,25 +752,26 @@ BEGIN
                   DETAIL = format('Job %s "%s" was created with create_job(), not submit_job().', p_job_id, v_job.name),
                   HINT = 'deactivate_job() stops a periodic job; cancel_job() cancels one of its runs.';
     END IF;
-    UPDATE @extschema@.job j SET active = false WHERE j.job_id = p_job_id;
     UPDATE @extschema@.job_run r
     SET status = 'cancelled', finished_at = now(),
         reason = format('cancelled by %s with cancel_submitted_job()', @extschema@._caller())
     WHERE r.job_id = p_job_id AND r.status IN ('blocked', 'waiting');
     GET DIAGNOSTICS v_cancelled = ROW_COUNT;
-    IF v_job.active THEN
-        PERFORM @extschema@._audit('cancel', p_job_id, NULL, to_jsonb(v_job), jsonb_build_object('active', false));
-    END IF;
-    PERFORM @extschema@._dependants_notify(p_job_id);
-
     SELECT true, r.log_id INTO v_running, v_log_id FROM @extschema@.job_run r
     WHERE r.job_id = p_job_id AND r.status IN ('starting', 'running');
     v_running := coalesce(v_running, false);
+    -- A job that has ended is not marked cancelled after the fact.
+    IF NOT v_job.active OR (v_cancelled = 0 AND NOT v_running) THEN
+        RETURN false;
+    END IF;
+    UPDATE @extschema@.job j SET active = false WHERE j.job_id = p_job_id;
+    PERFORM @extschema@._audit('cancel', p_job_id, NULL, to_jsonb(v_job), jsonb_build_object('active', false));
+    PERFORM @extschema@._dependants_notify(p_job_id);
     IF v_running THEN
         RAISE NOTICE 'job % is running now; it will not be resubmitted', p_job_id
             USING HINT = format('SELECT cancel_job(%s) cancels the run itself.', coalesce(v_log_id::text, '<its log_id>'));
     END IF;
-    RETURN v_cancelled > 0 OR (v_running AND v_job.active);
+    RETURN true;
 END
 $$;
 
@@ -1408,7 +1411,9 @@ BEGIN
         v_reason := v_run.reason;
     END IF;
     IF v_outcome = 'timeout' THEN
-        v_reason := coalesce(v_reason, format('cancelled after max_run_time %s', v_job.max_run_time));
+        v_reason := coalesce(v_reason, format('cancelled after %s %s',
+                                              CASE WHEN v_job.oneoff THEN 'max_duration' ELSE 'max_run_time' END,
+                                              v_job.max_run_time));
         PERFORM @extschema@._log_step_end(@extschema@._log_step_start(v_run.log_id, 'max_run_time exceeded'),
                                           'CRITICAL', v_reason);
     END IF;
@@ -1724,23 +1729,33 @@ $$;
 -- Lock and return the first waiting run due by p_until that may start now,
 -- of a periodic or a one-off job, as p_run_as when that is given; runs that
 -- can never start are skipped on the way.  Returns NULL when none may.
+-- enable_sort is off so that the claim walks job_run_waiting_idx in order
+-- whatever the statistics say: right after a burst of submit_job() they
+-- count few waiting runs, and sorting all of them costs milliseconds a claim.
 CREATE OR REPLACE FUNCTION @extschema@._run_claim(p_oneoff boolean, p_run_as name, p_until timestamptz)
 RETURNS @extschema@.job_run
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
+SET enable_sort = off
 AS $$
 DECLARE
     r         @extschema@.job_run;
     j         @extschema@.job;
     v_problem text;
+    v_queued  bigint[] := '{}';
 BEGIN
-    FOR r IN
-        SELECT x.* FROM @extschema@.job_run x JOIN @extschema@.job y ON y.job_id = x.job_id
-        WHERE x.status = 'waiting' AND x.due_at <= p_until AND y.oneoff = p_oneoff
-          AND (p_run_as IS NULL OR y.run_as = p_run_as)
-        ORDER BY x.due_at, x.run_id
-        FOR UPDATE OF x SKIP LOCKED
+    -- One row at a time: a cursor would lock rows ahead that other workers
+    -- could take meanwhile.
     LOOP
+        SELECT x.* INTO r FROM @extschema@.job_run x JOIN @extschema@.job y ON y.job_id = x.job_id
+        WHERE x.status = 'waiting' AND x.due_at <= p_until AND y.oneoff = p_oneoff
+          AND (p_run_as IS NULL OR y.run_as = p_run_as) AND NOT x.run_id = ANY (v_queued)
+        ORDER BY x.due_at, x.run_id
+        LIMIT 1
+        FOR UPDATE OF x SKIP LOCKED;
+        IF NOT FOUND THEN
+            RETURN NULL;
+        END IF;
         SELECT * INTO j FROM @extschema@.job y WHERE y.job_id = r.job_id;
         v_problem := @extschema@._run_start_problem(r, j);
         IF v_problem IS NOT NULL THEN
@@ -1748,9 +1763,10 @@ BEGIN
         ELSIF (SELECT count(*) FROM @extschema@.job_run x
                WHERE x.job_id = j.job_id AND x.status IN ('starting', 'running')) < j.max_instances THEN
             RETURN r;
-        END IF;                         -- else queued behind a run of its own job
+        ELSE
+            v_queued := v_queued || r.run_id;   -- behind a run of its own job
+        END IF;
     END LOOP;
-    RETURN NULL;
 END
 $$;
 
@@ -1969,11 +1985,11 @@ BEGIN
         CROSS JOIN LATERAL (
             SELECT s.next_fire AS due_at
             UNION
-            SELECT c FROM @extschema@.cron_times(s.cron, greatest(timetable.start_time, s.next_fire),
+            SELECT c FROM @extschema@.cron_times(s.cron, greatest(timetable.start_time, s.next_fire, j.start_date),
                                                  least(timetable.end_time, j.end_date), j.timezone) c
             WHERE s.cron IS NOT NULL AND c > s.next_fire
             UNION
-            SELECT d FROM unnest(s.dates) d WHERE d > s.next_fire
+            SELECT d FROM unnest(s.dates) d WHERE d > s.next_fire AND (d >= j.start_date) IS NOT FALSE
         ) t
         WHERE s.next_fire IS NOT NULL
           AND t.due_at >= timetable.start_time AND t.due_at < timetable.end_time

@@ -110,25 +110,26 @@ BEGIN
                   DETAIL = format('Job %s "%s" was created with create_job(), not submit_job().', p_job_id, v_job.name),
                   HINT = 'deactivate_job() stops a periodic job; cancel_job() cancels one of its runs.';
     END IF;
-    UPDATE @extschema@.job j SET active = false WHERE j.job_id = p_job_id;
     UPDATE @extschema@.job_run r
     SET status = 'cancelled', finished_at = now(),
         reason = format('cancelled by %s with cancel_submitted_job()', @extschema@._caller())
     WHERE r.job_id = p_job_id AND r.status IN ('blocked', 'waiting');
     GET DIAGNOSTICS v_cancelled = ROW_COUNT;
-    IF v_job.active THEN
-        PERFORM @extschema@._audit('cancel', p_job_id, NULL, to_jsonb(v_job), jsonb_build_object('active', false));
-    END IF;
-    PERFORM @extschema@._dependants_notify(p_job_id);
-
     SELECT true, r.log_id INTO v_running, v_log_id FROM @extschema@.job_run r
     WHERE r.job_id = p_job_id AND r.status IN ('starting', 'running');
     v_running := coalesce(v_running, false);
+    -- A job that has ended is not marked cancelled after the fact.
+    IF NOT v_job.active OR (v_cancelled = 0 AND NOT v_running) THEN
+        RETURN false;
+    END IF;
+    UPDATE @extschema@.job j SET active = false WHERE j.job_id = p_job_id;
+    PERFORM @extschema@._audit('cancel', p_job_id, NULL, to_jsonb(v_job), jsonb_build_object('active', false));
+    PERFORM @extschema@._dependants_notify(p_job_id);
     IF v_running THEN
         RAISE NOTICE 'job % is running now; it will not be resubmitted', p_job_id
             USING HINT = format('SELECT cancel_job(%s) cancels the run itself.', coalesce(v_log_id::text, '<its log_id>'));
     END IF;
-    RETURN v_cancelled > 0 OR (v_running AND v_job.active);
+    RETURN true;
 END
 $$;
 

@@ -43,11 +43,11 @@ BEGIN
         CROSS JOIN LATERAL (
             SELECT s.next_fire AS due_at
             UNION
-            SELECT c FROM @extschema@.cron_times(s.cron, greatest(timetable.start_time, s.next_fire),
+            SELECT c FROM @extschema@.cron_times(s.cron, greatest(timetable.start_time, s.next_fire, j.start_date),
                                                  least(timetable.end_time, j.end_date), j.timezone) c
             WHERE s.cron IS NOT NULL AND c > s.next_fire
             UNION
-            SELECT d FROM unnest(s.dates) d WHERE d > s.next_fire
+            SELECT d FROM unnest(s.dates) d WHERE d > s.next_fire AND (d >= j.start_date) IS NOT FALSE
         ) t
         WHERE s.next_fire IS NOT NULL
           AND t.due_at >= timetable.start_time AND t.due_at < timetable.end_time

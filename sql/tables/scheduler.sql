@@ -126,7 +126,8 @@ CREATE TABLE @extschema@.job_run (
 );
 CREATE SEQUENCE @extschema@.job_run_run_id_seq AS bigint OWNED BY @extschema@.job_run.run_id;
 ALTER TABLE @extschema@.job_run ALTER COLUMN run_id SET DEFAULT nextval('@extschema@.job_run_run_id_seq');
-CREATE INDEX job_run_waiting_idx ON @extschema@.job_run (due_at) WHERE status = 'waiting';
+-- Waiting runs in the order they start (ties: a burst of one-off jobs).
+CREATE INDEX job_run_waiting_idx ON @extschema@.job_run (due_at, run_id) WHERE status = 'waiting';
 CREATE INDEX job_run_active_idx ON @extschema@.job_run (job_id)
     WHERE status IN ('waiting', 'starting', 'running');
 CREATE INDEX job_run_blocked_idx ON @extschema@.job_run (job_id) WHERE status = 'blocked';

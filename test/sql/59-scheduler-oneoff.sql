@@ -32,7 +32,7 @@ INSERT INTO public.r59_t VALUES (1, NULL, 'one'), (2, NULL, 'two');
 CREATE TABLE public.r59_self (job_id bigint, tag text);
 GRANT INSERT ON public.r59_vals TO jobmon_test_r59;
 
-SELECT plan(109);
+SELECT plan(110);
 SELECT pg_temp.tick_start() \g /dev/null
 
 -- The one-off job p_id as all_job_status shows it.
@@ -393,6 +393,8 @@ SELECT results_eq(format('SELECT run_status, is_success, max_duration FROM jobmo
     $$VALUES ('timeout', false, interval '1 second')$$, 'with status timeout');
 SELECT ok((pg_temp.last_run(:timeout)).finished_at < (pg_temp.last_run(:timeout)).started_at + interval '10 seconds',
           'soon after max_duration, not after its pg_sleep(30)');
+SELECT is((pg_temp.last_run(:timeout)).reason, 'cancelled after max_duration 00:00:01',
+          'the reason names max_duration, the argument of submit_job()');
 
 -------------------------------------------------------------------------------
 SELECT ok(pg_temp.wait_until(pg_temp.idle()), 'no run of this file is left under way');

@@ -198,7 +198,7 @@ BEGIN
     PERFORM @extschema@._depends_check_drop(p_job_id);
     DELETE FROM @extschema@.job j WHERE j.job_id = p_job_id;
     UPDATE @extschema@.job_run r SET status = 'skipped', reason = 'the job was dropped', finished_at = now()
-    WHERE r.job_id = p_job_id AND r.status = 'waiting';
+    WHERE r.job_id = p_job_id AND r.status IN ('blocked', 'waiting');
     IF p_drop_history THEN
         DELETE FROM @extschema@.job_log l USING @extschema@.job_run r
         WHERE r.job_id = p_job_id AND l.job_id = r.log_id AND r.status NOT IN ('starting', 'running');

@@ -249,7 +249,9 @@ BEGIN
         v_reason := v_run.reason;
     END IF;
     IF v_outcome = 'timeout' THEN
-        v_reason := coalesce(v_reason, format('cancelled after max_run_time %s', v_job.max_run_time));
+        v_reason := coalesce(v_reason, format('cancelled after %s %s',
+                                              CASE WHEN v_job.oneoff THEN 'max_duration' ELSE 'max_run_time' END,
+                                              v_job.max_run_time));
         PERFORM @extschema@._log_step_end(@extschema@._log_step_start(v_run.log_id, 'max_run_time exceeded'),
                                           'CRITICAL', v_reason);
     END IF;

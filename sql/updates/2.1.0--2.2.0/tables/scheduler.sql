@@ -20,4 +20,6 @@ ALTER TABLE @extschema@.job_run
     DROP CONSTRAINT job_run_status_check,
     ADD CONSTRAINT job_run_status_check CHECK (status IN
         ('blocked', 'waiting', 'starting', 'running', 'success', 'failure', 'timeout', 'cancelled', 'skipped'));
+DROP INDEX @extschema@.job_run_waiting_idx;
+CREATE INDEX job_run_waiting_idx ON @extschema@.job_run (due_at, run_id) WHERE status = 'waiting';
 CREATE INDEX job_run_blocked_idx ON @extschema@.job_run (job_id) WHERE status = 'blocked';

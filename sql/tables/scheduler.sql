@@ -68,8 +68,10 @@ ALTER TABLE @extschema@.job ALTER COLUMN job_id SET DEFAULT nextval('@extschema@
 CREATE UNIQUE INDEX job_name_key ON @extschema@.job (upper(name)) WHERE NOT oneoff;
 CREATE INDEX job_owner_idx ON @extschema@.job (owner);
 CREATE INDEX job_run_as_idx ON @extschema@.job (run_as);
--- Which jobs wait for a job: looked up each time a run ends.
-CREATE INDEX job_depends_on_idx ON @extschema@.job USING gin (depends_on);
+-- Which jobs wait for a job: looked up each time a run ends.  Without a
+-- pending list, which every lookup would read whole after a burst of
+-- submit_job().
+CREATE INDEX job_depends_on_idx ON @extschema@.job USING gin (depends_on) WITH (fastupdate = off);
 COMMENT ON TABLE @extschema@.job IS 'scheduled jobs: what runs, as whom, and under which limits';
 
 CREATE TABLE @extschema@.job_schedule (

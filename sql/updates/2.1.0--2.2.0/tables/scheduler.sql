@@ -13,7 +13,7 @@ ALTER TABLE @extschema@.job
     ADD CONSTRAINT job_retry_backoff_check CHECK (retry_backoff >= 1);
 DROP INDEX @extschema@.job_name_key;
 CREATE UNIQUE INDEX job_name_key ON @extschema@.job (upper(name)) WHERE NOT oneoff;
-CREATE INDEX job_depends_on_idx ON @extschema@.job USING gin (depends_on);
+CREATE INDEX job_depends_on_idx ON @extschema@.job USING gin (depends_on) WITH (fastupdate = off);
 
 ALTER TABLE @extschema@.job_run
     ADD COLUMN attempt integer NOT NULL DEFAULT 1,

@@ -113,22 +113,21 @@ static volatile sig_atomic_t run_timed_out = false;
 
 /*
  * Bookkeeping: our own statements, each group in a transaction of its own,
- * as the extension's owner.  Only the end of a run waits for its WAL flush
- * (as log_durability job_end does for logged jobs), which also makes the
- * earlier steps durable; a crash before it leaves a run that the dispatcher
- * closes as vanished.  A cancel (the max_run_time timer, cancel_job)
+ * as the extension's owner.  They commit asynchronously: closing the run's
+ * job_log row waits for the WAL flush as the setting log_durability says
+ * (_log_job_end), which also makes the earlier steps durable; a crash
+ * before it leaves a run that the dispatcher closes as vanished.  A cancel (the max_run_time timer, cancel_job)
  * that arrives meanwhile stays pending until the next command of the job,
  * so that it cancels the job, not the record of it.
  */
 static void
-bookkeeping_begin(bool flush)
+bookkeeping_begin(void)
 {
 	HOLD_CANCEL_INTERRUPTS();
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
-	if (!flush)
-		(void) set_config_option("synchronous_commit", "off", PGC_USERSET, PGC_S_SESSION,
-								 GUC_ACTION_LOCAL, true, 0, false);
+	(void) set_config_option("synchronous_commit", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_LOCAL, true, 0, false);
 	GetUserIdAndSecContext(&saved_userid, &saved_sec_context);
 	SetUserIdAndSecContext(ext_owner, saved_sec_context | SECURITY_LOCAL_USERID_CHANGE);
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -234,7 +233,7 @@ run_start(RunDefinition *def)
 	Datum		values[1] = {Int64GetDatum(run_id)};
 	bool		found;
 
-	bookkeeping_begin(false);
+	bookkeeping_begin();
 	bookkeeping_call("_run_start($1)", 1, types, values, NULL);
 	found = SPI_processed > 0 && SPI_tuptable->vals[0] != NULL &&
 		SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) != NULL;
@@ -295,7 +294,7 @@ step_start(CommandResult *result, const char *action)
 	Oid			types[2] = {INT8OID, TEXTOID};
 	Datum		values[2] = {Int64GetDatum(run_id), CStringGetTextDatum(action)};
 
-	bookkeeping_begin(false);
+	bookkeeping_begin();
 	bookkeeping_call("_run_step_start($1, $2)", 2, types, values, NULL);
 	result->step_id = pg_strtoint64(first_row_text(1));
 	bookkeeping_end();
@@ -357,7 +356,7 @@ step_end(CommandResult *result)
 	values[2] = BoolGetDatum(result->ran && result->ok && !result->rolled_back);
 	values[3] = CStringGetTextDatum(message);
 
-	bookkeeping_begin(false);
+	bookkeeping_begin();
 	foreach(lc, result->messages)
 		record_event(result->step_id, (ErrorData *) lfirst(lc));
 	if (result->error)
@@ -682,7 +681,7 @@ run_finish(const char *outcome, const char *reason, const char *next_time,
 	values[5] = resubmit_after ? IntervalPGetDatum(resubmit_after) : (Datum) 0;
 	nulls[5] = resubmit_after ? ' ' : 'n';
 
-	bookkeeping_begin(true);
+	bookkeeping_begin();
 	bookkeeping_call("_run_finish($1, $2, $3, $4, $5, $6)", 6, types, values, nulls);
 	/* When there is none, _run_next wakes the dispatcher: a slot is free. */
 	bookkeeping_call("_run_next($1)", 1, types, values, NULL);

@@ -22,8 +22,8 @@
  *		_run_finish		close the run and its job_log row
  *
  * Then the worker takes the next due run of the same role and kind
- * (_run_next, in _run_finish's transaction), resets its session with
- * DISCARD ALL, and exits only when there is none: starting a process costs
+ * (_run_next, in _run_finish's transaction), resets its session
+ * (reset_session), and exits only when there is none: starting a process costs
  * more than most one-off jobs.
  *
  * A worker that dies on the way (terminated, crashed) leaves its run

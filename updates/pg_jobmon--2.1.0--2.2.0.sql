@@ -438,8 +438,9 @@ COMMENT ON FUNCTION @extschema@.run_job(bigint) IS 'run a job once now, for debu
 -- * A periodic job without schedules runs as soon as the last of its
 --   dependencies succeeds (a chain or DAG: extract -> transform -> load).
 -- * A one-off job waits (its run is "blocked") until every dependency is
---   met, and is cancelled as soon as one of them fails, is cancelled or is
---   dropped, so that it never waits for ever.
+--   met, and is cancelled as soon as one of them fails or is cancelled, so
+--   that it never waits on a job that has ended; a job that others wait
+--   for cannot be dropped.
 -- * Cycles are refused when depends_on is set.
 
 -- What one dependency says to a dependant whose window starts at p_since:
@@ -469,7 +470,7 @@ BEGIN
     ELSIF r.status = 'success' THEN
         RETURN 'met';
     ELSIF EXISTS (SELECT FROM @extschema@.job_run x WHERE x.job_id = d.job_id
-                  AND x.status = 'waiting' AND x.attempt > r.attempt) THEN
+                  AND x.status IN ('waiting', 'starting', 'running') AND x.attempt > r.attempt) THEN
         RETURN format('pending: job %s "%s" failed and will be retried', d.job_id, d.name);
     END IF;
     RETURN format('failed: job %s "%s" ended with %s%s', d.job_id, d.name, r.status, coalesce(' (' || r.reason || ')', ''));
@@ -1971,7 +1972,7 @@ BEGIN
     FROM (
         -- Runs planned, under way or done.
         SELECT r.job_id, r.job_name AS name,
-               CASE WHEN j.oneoff THEN 'one-off' ELSE 'periodic' END AS kind,
+               CASE WHEN j.oneoff THEN 'one-off' WHEN NOT j.oneoff THEN 'periodic' ELSE 'dropped' END AS kind,
                r.schedule_id, r.due_at, r.status, r.run_id, r.attempt, r.started_at, r.finished_at,
                CASE WHEN r.status <> 'success' THEN r.reason END AS error
         FROM @extschema@.job_run r

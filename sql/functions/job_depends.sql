@@ -10,8 +10,9 @@
 -- * A periodic job without schedules runs as soon as the last of its
 --   dependencies succeeds (a chain or DAG: extract -> transform -> load).
 -- * A one-off job waits (its run is "blocked") until every dependency is
---   met, and is cancelled as soon as one of them fails, is cancelled or is
---   dropped, so that it never waits for ever.
+--   met, and is cancelled as soon as one of them fails or is cancelled, so
+--   that it never waits on a job that has ended; a job that others wait
+--   for cannot be dropped.
 -- * Cycles are refused when depends_on is set.
 
 -- What one dependency says to a dependant whose window starts at p_since:
@@ -41,7 +42,7 @@ BEGIN
     ELSIF r.status = 'success' THEN
         RETURN 'met';
     ELSIF EXISTS (SELECT FROM @extschema@.job_run x WHERE x.job_id = d.job_id
-                  AND x.status = 'waiting' AND x.attempt > r.attempt) THEN
+                  AND x.status IN ('waiting', 'starting', 'running') AND x.attempt > r.attempt) THEN
         RETURN format('pending: job %s "%s" failed and will be retried', d.job_id, d.name);
     END IF;
     RETURN format('failed: job %s "%s" ended with %s%s', d.job_id, d.name, r.status, coalesce(' (' || r.reason || ')', ''));

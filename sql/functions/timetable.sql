@@ -29,7 +29,7 @@ BEGIN
     FROM (
         -- Runs planned, under way or done.
         SELECT r.job_id, r.job_name AS name,
-               CASE WHEN j.oneoff THEN 'one-off' ELSE 'periodic' END AS kind,
+               CASE WHEN j.oneoff THEN 'one-off' WHEN NOT j.oneoff THEN 'periodic' ELSE 'dropped' END AS kind,
                r.schedule_id, r.due_at, r.status, r.run_id, r.attempt, r.started_at, r.finished_at,
                CASE WHEN r.status <> 'success' THEN r.reason END AS error
         FROM @extschema@.job_run r

@@ -116,9 +116,10 @@ static volatile sig_atomic_t run_timed_out = false;
  * as the extension's owner.  They commit asynchronously: closing the run's
  * job_log row waits for the WAL flush as the setting log_durability says
  * (_log_job_end), which also makes the earlier steps durable; a crash
- * before it leaves a run that the dispatcher closes as vanished.  A cancel (the max_run_time timer, cancel_job)
- * that arrives meanwhile stays pending until the next command of the job,
- * so that it cancels the job, not the record of it.
+ * before it leaves a run that the dispatcher closes as vanished.  A cancel
+ * (the max_run_time timer, cancel_job) that arrives meanwhile stays pending
+ * until the next command of the job, so that it cancels the job, not the
+ * record of it.
  */
 static void
 bookkeeping_begin(void)

@@ -820,6 +820,7 @@ COMMENT ON FUNCTION @extschema@.resubmit(interval) IS 'inside a one-off job: run
 
 -- sql/updates/2.1.0--2.2.0/functions/job_options.sql (changed since 2.1.0)
 -- 2.2.0: options depends_on, retries, retry_delay, retry_backoff, max_retry_delay and _job_new; the whole file again.
+DROP FUNCTION @extschema@._job_option_int(text, text, jsonb);
 
 -- The options of a scheduled job, as create_job() and set_job_attributes()
 -- take them in jsonb: pgpro_scheduler's keys with their meaning, plus
@@ -1022,15 +1023,17 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION @extschema@._job_option_int(p_function text, p_key text, p_value jsonb)
+CREATE OR REPLACE FUNCTION @extschema@._job_option_int(p_function text, p_key text, p_value jsonb,
+                                            p_min integer DEFAULT 1)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = @extschema@, pg_temp
 AS $$
 BEGIN
-    IF NOT (p_value #>> '{}') ~ '^[0-9]{1,9}$' OR (p_value #>> '{}')::integer < 1 THEN
+    IF NOT (p_value #>> '{}') ~ '^[0-9]{1,9}$' OR (p_value #>> '{}')::integer < p_min THEN
         PERFORM @extschema@._job_option_error(p_function, p_key, p_value,
-            'It must be a whole number of at least 1.', 'Give e.g. 1.');
+            format('It must be a whole number of at least %s.', p_min),
+            format('Give e.g. %s.', greatest(p_min, 1)));
     END IF;
     RETURN (p_value #>> '{}')::integer;
 END
@@ -1116,13 +1119,7 @@ BEGIN
     IF o ? 'depends_on' THEN
         j.depends_on := @extschema@._depends_resolve(p_function, j.job_id, o->'depends_on');
     END IF;
-    IF o ? 'retries' THEN
-        IF NOT (o->>'retries') ~ '^[0-9]{1,9}$' THEN
-            PERFORM @extschema@._job_option_error(p_function, 'retries', o->'retries',
-                'It must be a whole number, 0 or more.', 'Give how many times a failed run is retried, e.g. 3.');
-        END IF;
-        j.retries := (o->>'retries')::integer;
-    END IF;
+    IF o ? 'retries' THEN j.retries := @extschema@._job_option_int(p_function, 'retries', o->'retries', 0); END IF;
     IF o ? 'retry_delay' THEN
         j.retry_delay := @extschema@._job_option_interval(p_function, 'retry_delay', o->'retry_delay');
     END IF;
@@ -1339,6 +1336,7 @@ DECLARE
     j       @extschema@.job;
     v_delay float8;
     v_cap   float8;
+    v_due   timestamptz;
 BEGIN
     SELECT * INTO j FROM @extschema@.job x WHERE x.job_id = r.job_id;
     IF NOT FOUND OR p_outcome NOT IN ('failure', 'timeout') OR r.attempt > j.retries
@@ -1353,11 +1351,11 @@ BEGIN
         v_delay := CASE WHEN ln(v_delay) + (r.attempt - 1) * ln(j.retry_backoff) < ln(v_cap)
                         THEN v_delay * power(j.retry_backoff, r.attempt - 1) ELSE v_cap END;
     END IF;
+    v_due := now() + make_interval(secs => v_delay);
     INSERT INTO @extschema@.job_run (job_id, schedule_id, job_name, owner, run_as, due_at, attempt)
-    VALUES (j.job_id, r.schedule_id, j.name, j.owner, j.run_as,
-            now() + make_interval(secs => v_delay), r.attempt + 1);
+    VALUES (j.job_id, r.schedule_id, j.name, j.owner, j.run_as, v_due, r.attempt + 1);
     PERFORM @extschema@._tick_wake();
-    RETURN now() + make_interval(secs => v_delay);
+    RETURN v_due;
 END
 $$;
 
@@ -1740,6 +1738,7 @@ SET search_path = @extschema@, pg_temp
 SET enable_sort = off
 AS $$
 DECLARE
+    c         record;
     r         @extschema@.job_run;
     j         @extschema@.job;
     v_problem text;
@@ -1748,7 +1747,8 @@ BEGIN
     -- One row at a time: a cursor would lock rows ahead that other workers
     -- could take meanwhile.
     LOOP
-        SELECT x.* INTO r FROM @extschema@.job_run x JOIN @extschema@.job y ON y.job_id = x.job_id
+        SELECT x AS run, y AS job INTO c
+        FROM @extschema@.job_run x JOIN @extschema@.job y ON y.job_id = x.job_id
         WHERE x.status = 'waiting' AND x.due_at <= p_until AND y.oneoff = p_oneoff
           AND (p_run_as IS NULL OR y.run_as = p_run_as) AND NOT x.run_id = ANY (v_queued)
         ORDER BY x.due_at, x.run_id
@@ -1757,7 +1757,8 @@ BEGIN
         IF NOT FOUND THEN
             RETURN NULL;
         END IF;
-        SELECT * INTO j FROM @extschema@.job y WHERE y.job_id = r.job_id;
+        r := c.run;
+        j := c.job;
         v_problem := @extschema@._run_start_problem(r, j);
         IF v_problem IS NOT NULL THEN
             PERFORM @extschema@._run_skip(r.run_id, v_problem);

@@ -199,15 +199,17 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION @extschema@._job_option_int(p_function text, p_key text, p_value jsonb)
+CREATE FUNCTION @extschema@._job_option_int(p_function text, p_key text, p_value jsonb,
+                                            p_min integer DEFAULT 1)
 RETURNS integer
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = @extschema@, pg_temp
 AS $$
 BEGIN
-    IF NOT (p_value #>> '{}') ~ '^[0-9]{1,9}$' OR (p_value #>> '{}')::integer < 1 THEN
+    IF NOT (p_value #>> '{}') ~ '^[0-9]{1,9}$' OR (p_value #>> '{}')::integer < p_min THEN
         PERFORM @extschema@._job_option_error(p_function, p_key, p_value,
-            'It must be a whole number of at least 1.', 'Give e.g. 1.');
+            format('It must be a whole number of at least %s.', p_min),
+            format('Give e.g. %s.', greatest(p_min, 1)));
     END IF;
     RETURN (p_value #>> '{}')::integer;
 END
@@ -293,13 +295,7 @@ BEGIN
     IF o ? 'depends_on' THEN
         j.depends_on := @extschema@._depends_resolve(p_function, j.job_id, o->'depends_on');
     END IF;
-    IF o ? 'retries' THEN
-        IF NOT (o->>'retries') ~ '^[0-9]{1,9}$' THEN
-            PERFORM @extschema@._job_option_error(p_function, 'retries', o->'retries',
-                'It must be a whole number, 0 or more.', 'Give how many times a failed run is retried, e.g. 3.');
-        END IF;
-        j.retries := (o->>'retries')::integer;
-    END IF;
+    IF o ? 'retries' THEN j.retries := @extschema@._job_option_int(p_function, 'retries', o->'retries', 0); END IF;
     IF o ? 'retry_delay' THEN
         j.retry_delay := @extschema@._job_option_interval(p_function, 'retry_delay', o->'retry_delay');
     END IF;

@@ -172,6 +172,7 @@ DECLARE
     j       @extschema@.job;
     v_delay float8;
     v_cap   float8;
+    v_due   timestamptz;
 BEGIN
     SELECT * INTO j FROM @extschema@.job x WHERE x.job_id = r.job_id;
     IF NOT FOUND OR p_outcome NOT IN ('failure', 'timeout') OR r.attempt > j.retries
@@ -186,11 +187,11 @@ BEGIN
         v_delay := CASE WHEN ln(v_delay) + (r.attempt - 1) * ln(j.retry_backoff) < ln(v_cap)
                         THEN v_delay * power(j.retry_backoff, r.attempt - 1) ELSE v_cap END;
     END IF;
+    v_due := now() + make_interval(secs => v_delay);
     INSERT INTO @extschema@.job_run (job_id, schedule_id, job_name, owner, run_as, due_at, attempt)
-    VALUES (j.job_id, r.schedule_id, j.name, j.owner, j.run_as,
-            now() + make_interval(secs => v_delay), r.attempt + 1);
+    VALUES (j.job_id, r.schedule_id, j.name, j.owner, j.run_as, v_due, r.attempt + 1);
     PERFORM @extschema@._tick_wake();
-    RETURN now() + make_interval(secs => v_delay);
+    RETURN v_due;
 END
 $$;
 

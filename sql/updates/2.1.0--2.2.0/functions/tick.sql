@@ -217,6 +217,7 @@ SET search_path = @extschema@, pg_temp
 SET enable_sort = off
 AS $$
 DECLARE
+    c         record;
     r         @extschema@.job_run;
     j         @extschema@.job;
     v_problem text;
@@ -225,7 +226,8 @@ BEGIN
     -- One row at a time: a cursor would lock rows ahead that other workers
     -- could take meanwhile.
     LOOP
-        SELECT x.* INTO r FROM @extschema@.job_run x JOIN @extschema@.job y ON y.job_id = x.job_id
+        SELECT x AS run, y AS job INTO c
+        FROM @extschema@.job_run x JOIN @extschema@.job y ON y.job_id = x.job_id
         WHERE x.status = 'waiting' AND x.due_at <= p_until AND y.oneoff = p_oneoff
           AND (p_run_as IS NULL OR y.run_as = p_run_as) AND NOT x.run_id = ANY (v_queued)
         ORDER BY x.due_at, x.run_id
@@ -234,7 +236,8 @@ BEGIN
         IF NOT FOUND THEN
             RETURN NULL;
         END IF;
-        SELECT * INTO j FROM @extschema@.job y WHERE y.job_id = r.job_id;
+        r := c.run;
+        j := c.job;
         v_problem := @extschema@._run_start_problem(r, j);
         IF v_problem IS NOT NULL THEN
             PERFORM @extschema@._run_skip(r.run_id, v_problem);

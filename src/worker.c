@@ -13,13 +13,19 @@
  * commands never see.
  *
  * One run:
- *		_run_start		claim the run, open its job_log row, read the job
- *		per command		_run_step_start, the command (executed like a client's
- *						query, so VACUUM works), _run_step_end with the rows
- *						or the error and the messages captured meanwhile
+ *		_run_start		claim the run, open its job_log row, read the job,
+ *						and open the first command's step (_run_step_start;
+ *						every command's, with use_same_transaction)
+ *		per command		the command (executed like a client's query, so
+ *						VACUUM works), then in one transaction _run_step_end
+ *						with the rows or the error and the messages captured
+ *						meanwhile, and the next command's _run_step_start
  *		onrollback		after a failure, in a new transaction, as a step
  *		next_time		the job's next_time_statement, knowing the outcome
- *		_run_finish		close the run and its job_log row
+ *		_run_finish		close the run and its job_log row; after a success
+ *						without next_time_statement, also the last step
+ *
+ * So a run of one successful command costs two bookkeeping transactions.
  *
  * Then the worker takes the next due run of the same role and kind
  * (_run_next, in _run_finish's transaction), resets its session
@@ -90,6 +96,9 @@ typedef struct RunDefinition
 	bool		oneoff;
 	int			nparams;		/* -1: the job has no params */
 	char	  **params;			/* bound to $1, $2 ...; NULL elements are NULL */
+	CommandResult *results;		/* one per command */
+	int			unclosed_from;	/* results[unclosed_from..unclosed_to - 1]: */
+	int			unclosed_to;	/* steps that run_finish closes */
 } RunDefinition;
 
 static int64 run_id;
@@ -111,6 +120,39 @@ static RunDefinition *binding = NULL;
 /* Set by the max_run_time timer. */
 static volatile sig_atomic_t run_timed_out = false;
 
+/* The extension's functions the worker calls for its bookkeeping. */
+typedef enum BookkeepingCall
+{
+	CALL_RUN_START,
+	CALL_STEP_START,
+	CALL_LOG_EVENT,
+	CALL_STEP_END,
+	CALL_RUN_FINISH,
+	CALL_RUN_NEXT,
+	NUM_BOOKKEEPING_CALLS
+} BookkeepingCall;
+
+typedef struct BookkeepingCallDef
+{
+	const char *call;
+	int			nargs;
+	Oid			types[12];
+} BookkeepingCallDef;
+
+static const BookkeepingCallDef bookkeeping_calls[NUM_BOOKKEEPING_CALLS] = {
+	[CALL_RUN_START] = {"_run_start($1)", 1, {INT8OID}},
+	[CALL_STEP_START] = {"_run_step_start($1, $2)", 2, {INT8OID, TEXTOID}},
+	[CALL_LOG_EVENT] = {"_log_event($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)", 12,
+	{INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID}},
+	[CALL_STEP_END] = {"_run_step_end($1, $2, $3, $4)", 4, {INT8OID, INT8OID, BOOLOID, TEXTOID}},
+	[CALL_RUN_FINISH] = {"_run_finish($1, $2, $3, $4, $5, $6)", 6,
+	{INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INTERVALOID}},
+	[CALL_RUN_NEXT] = {"_run_next($1)", 1, {INT8OID}},
+};
+
+/* Their prepared statements, kept for the worker's life. */
+static SPIPlanPtr bookkeeping_plans[NUM_BOOKKEEPING_CALLS];
+
 /*
  * Bookkeeping: our own statements, each group in a transaction of its own,
  * as the extension's owner.  They commit asynchronously: closing the run's
@@ -120,6 +162,13 @@ static volatile sig_atomic_t run_timed_out = false;
  * (the max_run_time timer, cancel_job) that arrives meanwhile stays pending
  * until the next command of the job, so that it cancels the job, not the
  * record of it.
+ *
+ * Every bookkeeping statement finds its rows by key, and a worker keeps its
+ * plans for many runs: with sequential scans off, a plan made while the log
+ * tables were small (a new installation, the first runs of a burst) cannot
+ * go on scanning them whole as they grow.  JIT is off because these
+ * statements are short, and because sequential scans that remain (a table
+ * without an index for the query) would look costly enough to compile.
  */
 static void
 bookkeeping_begin(void)
@@ -128,6 +177,10 @@ bookkeeping_begin(void)
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	(void) set_config_option("synchronous_commit", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_LOCAL, true, 0, false);
+	(void) set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_LOCAL, true, 0, false);
+	(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_LOCAL, true, 0, false);
 	GetUserIdAndSecContext(&saved_userid, &saved_sec_context);
 	SetUserIdAndSecContext(ext_owner, saved_sec_context | SECURITY_LOCAL_USERID_CHANGE);
@@ -147,16 +200,32 @@ bookkeeping_end(void)
 	RESUME_CANCEL_INTERRUPTS();
 }
 
-/* Execute "SELECT * FROM <schema>.<call>", so a record comes as columns. */
+/*
+ * Execute "SELECT * FROM <schema>.<call>", so a record comes as columns.
+ * The statement is prepared once per worker and kept: a worker executes
+ * the same few calls for every run.
+ */
 static void
-bookkeeping_call(const char *call, int nargs, Oid *types, Datum *values, const char *nulls)
+bookkeeping_call(BookkeepingCall call, Datum *values, const char *nulls)
 {
-	char	   *sql = psprintf("SELECT * FROM %s.%s", ext_schema, call);
-	int			rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
+	const BookkeepingCallDef *def = &bookkeeping_calls[call];
+	int			rc;
 
+	if (bookkeeping_plans[call] == NULL)
+	{
+		char	   *sql = psprintf("SELECT * FROM %s.%s", ext_schema, def->call);
+		SPIPlanPtr	plan = SPI_prepare(sql, def->nargs, (Oid *) def->types);
+
+		if (plan == NULL || SPI_keepplan(plan) != 0)
+			elog(ERROR, "pg_jobmon worker: could not prepare %s: %s", def->call,
+				 SPI_result_code_string(SPI_result));
+		bookkeeping_plans[call] = plan;
+	}
+	rc = SPI_execute_plan(bookkeeping_plans[call], values, nulls, false, 0);
 	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "pg_jobmon worker: %s failed: %s", call, SPI_result_code_string(rc));
+		elog(ERROR, "pg_jobmon worker: %s failed: %s", def->call, SPI_result_code_string(rc));
 }
+
 
 /* A text datum of a C string, or a NULL marked in nulls. */
 static Datum
@@ -226,16 +295,29 @@ severity_elevel(const char *name)
 	return 0;
 }
 
-/* Claim the run; false when it is not ours to run (any more). */
+/* Open a step: its job_detail row.  In a bookkeeping transaction. */
+static void
+step_open(CommandResult *result, const char *action)
+{
+	Datum		values[2] = {Int64GetDatum(run_id), CStringGetTextDatum(action)};
+
+	bookkeeping_call(CALL_STEP_START, values, NULL);
+	result->step_id = pg_strtoint64(first_row_text(1));
+}
+
+/*
+ * Claim the run, and open the step of its first command (of all of them,
+ * when they share a transaction) in the same transaction; false when the
+ * run is not ours to run (any more).
+ */
 static bool
 run_start(RunDefinition *def)
 {
-	Oid			types[1] = {INT8OID};
 	Datum		values[1] = {Int64GetDatum(run_id)};
 	bool		found;
 
 	bookkeeping_begin();
-	bookkeeping_call("_run_start($1)", 1, types, values, NULL);
+	bookkeeping_call(CALL_RUN_START, values, NULL);
 	found = SPI_processed > 0 && SPI_tuptable->vals[0] != NULL &&
 		SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) != NULL;
 	if (found)
@@ -284,6 +366,9 @@ run_start(RunDefinition *def)
 				if (!elem_nulls[i])
 					def->params[i] = MemoryContextStrdup(RunContext, TextDatumGetCString(elems[i]));
 		}
+		def->results = MemoryContextAllocZero(RunContext, sizeof(CommandResult) * def->ncommands);
+		for (int i = 0; i < (def->same_transaction ? def->ncommands : 1); i++)
+			step_open(&def->results[i], def->commands[i]);
 	}
 	bookkeeping_end();
 	return found;
@@ -292,28 +377,21 @@ run_start(RunDefinition *def)
 static void
 step_start(CommandResult *result, const char *action)
 {
-	Oid			types[2] = {INT8OID, TEXTOID};
-	Datum		values[2] = {Int64GetDatum(run_id), CStringGetTextDatum(action)};
-
 	bookkeeping_begin();
-	bookkeeping_call("_run_step_start($1, $2)", 2, types, values, NULL);
-	result->step_id = pg_strtoint64(first_row_text(1));
+	step_open(result, action);
 	bookkeeping_end();
 }
+
 
 /* Record one message (or the error) of a step as a structured event. */
 static void
 record_event(int64 step_id, ErrorData *e)
 {
-	Oid			types[12];
 	Datum		values[12];
 	char		nulls[12];
 
-	types[0] = INT8OID;
 	values[0] = Int64GetDatum(step_id);
 	nulls[0] = ' ';
-	for (int i = 1; i < 12; i++)
-		types[i] = TEXTOID;
 	values[1] = text_arg(jobmon_severity_name(e->elevel), nulls, 1);
 	values[2] = text_arg(unpack_sql_state(e->sqlerrcode), nulls, 2);
 	values[3] = text_arg(e->message ? e->message : "", nulls, 3);
@@ -325,23 +403,21 @@ record_event(int64 step_id, ErrorData *e)
 	values[9] = text_arg(e->column_name, nulls, 9);
 	values[10] = text_arg(e->datatype_name, nulls, 10);
 	values[11] = text_arg(e->constraint_name, nulls, 11);
-	bookkeeping_call("_log_event($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-					 12, types, values, nulls);
+	bookkeeping_call(CALL_LOG_EVENT, values, nulls);
 }
 
 /*
- * Close a step with its outcome and events.  Returns whether the run may go
- * on (false once someone cancelled it or asked it to stop).
+ * Close a step with its outcome and events, in a bookkeeping transaction.
+ * Returns whether the run may go on (false once someone cancelled it or
+ * asked it to stop).
  */
 static bool
-step_end(CommandResult *result)
+step_close(CommandResult *result)
 {
-	Oid			types[4] = {INT8OID, INT8OID, BOOLOID, TEXTOID};
 	Datum		values[4];
 	char		nulls[4] = {' ', ' ', ' ', ' '};
 	const char *message;
 	ListCell   *lc;
-	bool		go_on;
 
 	if (!result->ran)
 		message = "not run: an earlier command of the transaction failed";
@@ -357,13 +433,36 @@ step_end(CommandResult *result)
 	values[2] = BoolGetDatum(result->ran && result->ok && !result->rolled_back);
 	values[3] = CStringGetTextDatum(message);
 
-	bookkeeping_begin();
 	foreach(lc, result->messages)
 		record_event(result->step_id, (ErrorData *) lfirst(lc));
 	if (result->error)
 		record_event(result->step_id, result->error);
-	bookkeeping_call("_run_step_end($1, $2, $3, $4)", 4, types, values, nulls);
-	go_on = strcmp(first_row_text(1), "t") == 0;
+	bookkeeping_call(CALL_STEP_END, values, nulls);
+	return strcmp(first_row_text(1), "t") == 0;
+}
+
+/*
+ * Close the steps of commands from..to-1 and open the next command's, in
+ * one bookkeeping transaction.  When the run has succeeded and nothing runs
+ * before its end, run_finish closes them in its transaction instead.
+ * Returns whether the run may go on.
+ */
+static bool
+steps_end(RunDefinition *def, int from, int to, bool ok)
+{
+	bool		go_on = true;
+
+	if (ok && to == def->ncommands && def->next_time_statement == NULL)
+	{
+		def->unclosed_from = from;
+		def->unclosed_to = to;
+		return true;
+	}
+	bookkeeping_begin();
+	for (int i = from; i < to; i++)
+		go_on = step_close(&def->results[i]) && go_on;
+	if (ok && go_on && to < def->ncommands)
+		step_open(&def->results[to], def->commands[to]);
 	bookkeeping_end();
 	return go_on;
 }
@@ -580,30 +679,25 @@ run_transaction(char **sql, CommandResult *results, int n)
 static bool
 run_commands(RunDefinition *def, bool *stopped)
 {
-	CommandResult *results = palloc0(sizeof(CommandResult) * def->ncommands);
-	bool		ok = true;
+	CommandResult *results = def->results;
+	bool		ok;
 
-	*stopped = false;
+	/* run_start has opened the first step, or all of them. */
 	if (def->same_transaction)
 	{
-		for (int i = 0; i < def->ncommands; i++)
-			step_start(&results[i], def->commands[i]);
 		ok = run_transaction(def->commands, results, def->ncommands);
 		for (int i = 0; i < def->ncommands; i++)
-		{
 			results[i].rolled_back = !ok && results[i].ok;
-			if (!step_end(&results[i]))
-				*stopped = true;
-		}
+		*stopped = !steps_end(def, 0, def->ncommands, ok);
 		return ok;
 	}
-	for (int i = 0; i < def->ncommands && ok && !*stopped; i++)
+	for (int i = 0;; i++)
 	{
-		step_start(&results[i], def->commands[i]);
 		ok = run_transaction(&def->commands[i], &results[i], 1);
-		*stopped = !step_end(&results[i]);
+		*stopped = !steps_end(def, i, i + 1, ok);
+		if (!ok || *stopped || i + 1 == def->ncommands)
+			return ok;
 	}
-	return ok;
 }
 
 /* onrollback, after a failure: true when it succeeded. */
@@ -614,7 +708,9 @@ run_onrollback(RunDefinition *def)
 
 	step_start(&result, psprintf("onrollback: %s", def->onrollback));
 	run_transaction(&def->onrollback, &result, 1);
-	step_end(&result);
+	bookkeeping_begin();
+	step_close(&result);
+	bookkeeping_end();
 	return result.ok;
 }
 
@@ -660,14 +756,15 @@ run_next_time_statement(RunDefinition *def, const char *state, char **error)
 }
 
 /*
- * End the run, and claim the next due run of the same role and kind in the
- * same transaction.  Returns its run_id, or 0 when there is none.
+ * End the run (with the steps left open for it), and claim the next due run
+ * of the same role and kind in the same transaction.  Returns its run_id,
+ * or 0 when there is none.  Whether the run was cancelled meanwhile,
+ * _run_finish finds out itself.
  */
 static int64
-run_finish(const char *outcome, const char *reason, const char *next_time,
-		   const char *next_time_error)
+run_finish(RunDefinition *def, const char *outcome, const char *reason,
+		   const char *next_time, const char *next_time_error)
 {
-	Oid			types[6] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INTERVALOID};
 	Datum		values[6];
 	char		nulls[6];
 	Interval   *resubmit_after = jobmon_job_context_resubmit();
@@ -683,9 +780,11 @@ run_finish(const char *outcome, const char *reason, const char *next_time,
 	nulls[5] = resubmit_after ? ' ' : 'n';
 
 	bookkeeping_begin();
-	bookkeeping_call("_run_finish($1, $2, $3, $4, $5, $6)", 6, types, values, nulls);
+	for (int i = def->unclosed_from; i < def->unclosed_to; i++)
+		(void) step_close(&def->results[i]);
+	bookkeeping_call(CALL_RUN_FINISH, values, nulls);
 	/* When there is none, _run_next wakes the dispatcher: a slot is free. */
-	bookkeeping_call("_run_next($1)", 1, types, values, NULL);
+	bookkeeping_call(CALL_RUN_NEXT, values, NULL);
 	next_run = first_row_text(1);
 	bookkeeping_end();
 	return next_run ? pg_strtoint64(next_run) : 0;
@@ -802,7 +901,7 @@ run_one(TimeoutId timeout_id)
 		next_time = run_next_time_statement(&def, ok ? "success" : "failure",
 											&next_time_error);
 
-	next_run = run_finish(outcome, reason, next_time, next_time_error);
+	next_run = run_finish(&def, outcome, reason, next_time, next_time_error);
 	jobmon_job_context_clear();
 	return next_run;
 }

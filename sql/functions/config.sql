@@ -6,10 +6,11 @@
 CREATE FUNCTION @extschema@._setting_defaults(
     OUT name text, OUT default_value text, OUT description text)
 RETURNS SETOF record
-LANGUAGE sql IMMUTABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = @extschema@, pg_temp
 AS $$
-    VALUES
+BEGIN
+    RETURN QUERY VALUES
     ('log_host', NULL,
      'Host or socket directory of the logging connection; by default the first of unix_socket_directories.'),
     ('log_port', NULL,
@@ -27,18 +28,22 @@ AS $$
     ('max_oneoff_workers', '2',
      'How many runs of one-off jobs (submit_job) this database executes at once, beside and apart from max_workers, so that a burst of one-off jobs cannot delay the schedules and the schedules cannot starve one-off jobs (pgpro_scheduler''s max_parallel_workers).'),
     ('run_retention', '30 days',
-     'How long the tick keeps finished runs of scheduled jobs (job_run rows and their job_log rows); 0 keeps them for ever.')
+     'How long the tick keeps finished runs of scheduled jobs (job_run rows and their job_log rows); 0 keeps them for ever.');
+END
 $$;
 
--- The effective value of one setting.
+-- The effective value of one setting.  PL/pgSQL, which keeps its plans
+-- for the session: every run reads a setting.
 CREATE FUNCTION @extschema@._setting(p_name text) RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = @extschema@, pg_temp
 AS $$
-    SELECT coalesce(c.value, d.default_value)
-    FROM @extschema@._setting_defaults() d
-    LEFT JOIN @extschema@.config c ON c.name = d.name
-    WHERE d.name = p_name
+BEGIN
+    RETURN (SELECT coalesce(c.value, d.default_value)
+            FROM @extschema@._setting_defaults() d
+            LEFT JOIN @extschema@.config c ON c.name = d.name
+            WHERE d.name = p_name);
+END
 $$;
 
 CREATE FUNCTION @extschema@.config_show(

@@ -4,21 +4,29 @@
 -- the scheduler's tables, so every change goes through a function that
 -- checks the caller first.  Inside such a function current_user is the
 -- extension's owner; _caller() is the role that called it.
+--
+-- These checks run on every run of every job, so they are PL/pgSQL, which
+-- keeps its plans for the session: a SQL function with SET search_path is
+-- never inlined and is planned again on each call.
 
 CREATE FUNCTION @extschema@._caller() RETURNS name
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = @extschema@, pg_temp
 AS $$
+BEGIN
     -- The role setting is the caller's SET ROLE, untouched by SECURITY DEFINER.
-    SELECT CASE WHEN current_setting('role') = 'none' THEN session_user
-                ELSE current_setting('role')::name END
+    RETURN CASE WHEN current_setting('role') = 'none' THEN session_user
+                ELSE current_setting('role')::name END;
+END
 $$;
 
 CREATE FUNCTION @extschema@._is_superuser(p_role name) RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = @extschema@, pg_temp
 AS $$
-    SELECT coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = p_role), false)
+BEGIN
+    RETURN coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = p_role), false);
+END
 $$;
 
 -- A superuser, or a member of the database's owner.
@@ -102,10 +110,12 @@ $$;
 -- Whether p_role may see and change a job of p_owner that runs as
 -- p_run_as: it is one of the two, or a superuser.
 CREATE FUNCTION @extschema@._is_job_role(p_role name, p_owner name, p_run_as name) RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = @extschema@, pg_temp
 AS $$
-    SELECT p_role IN (p_owner, p_run_as) OR @extschema@._is_superuser(p_role)
+BEGIN
+    RETURN p_role IN (p_owner, p_run_as) OR @extschema@._is_superuser(p_role);
+END
 $$;
 
 -- The job p_job_id, locked for a change by the caller, who must own it,

@@ -217,8 +217,8 @@ DECLARE
     v_job    @extschema@.job := @extschema@._job_for_change(p_job_id);
     v_run_id bigint;
 BEGIN
-    INSERT INTO @extschema@.job_run (job_id, job_name, owner, run_as, due_at, reason)
-    VALUES (v_job.job_id, v_job.name, v_job.owner, v_job.run_as, now(), NULL)
+    INSERT INTO @extschema@.job_run (job_id, job_name, owner, run_as, oneoff, due_at)
+    VALUES (v_job.job_id, v_job.name, v_job.owner, v_job.run_as, v_job.oneoff, now())
     RETURNING run_id INTO v_run_id;
     PERFORM @extschema@._audit('run now', p_job_id, NULL, NULL, jsonb_build_object('run_id', v_run_id));
     PERFORM @extschema@._tick_wake();

@@ -82,8 +82,8 @@ BEGIN
                                   substr(v_problem, length('failed: ') + 1)),
                   HINT = 'Submit the job it depends on again, or leave it out of depends_on.';
     END IF;
-    INSERT INTO @extschema@.job_run (job_id, job_name, owner, run_as, due_at, status)
-    VALUES (j.job_id, j.name, j.owner, j.run_as, coalesce(submit_job.run_after, now()),
+    INSERT INTO @extschema@.job_run (job_id, job_name, owner, run_as, oneoff, due_at, status)
+    VALUES (j.job_id, j.name, j.owner, j.run_as, true, coalesce(submit_job.run_after, now()),
             CASE WHEN v_problem IS NULL THEN 'waiting' ELSE 'blocked' END);
     PERFORM @extschema@._audit('submit', j.job_id, NULL, NULL, to_jsonb(j));
     PERFORM @extschema@._tick_wake();
@@ -152,8 +152,8 @@ BEGIN
     IF v_done >= j.resubmit_limit THEN
         RETURN format('not resubmitted: resubmit_limit %s reached', j.resubmit_limit);
     END IF;
-    INSERT INTO @extschema@.job_run (job_id, job_name, owner, run_as, due_at)
-    VALUES (j.job_id, j.name, j.owner, j.run_as, now() + p_after);
+    INSERT INTO @extschema@.job_run (job_id, job_name, owner, run_as, oneoff, due_at)
+    VALUES (j.job_id, j.name, j.owner, j.run_as, true, now() + p_after);
     PERFORM @extschema@._tick_wake();
     RETURN NULL;
 END

@@ -14,11 +14,14 @@ SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
     v_run    @extschema@.job_run;
-    v_caller name := @extschema@._caller();
+    v_caller name;
 BEGIN
     SELECT * INTO v_run FROM @extschema@.job_run r WHERE r.log_id = p_job_id;
-    IF FOUND AND NOT (v_run.pid IS NOT DISTINCT FROM pg_backend_pid()  -- the run's own worker
-                      OR @extschema@._is_job_role(v_caller, v_run.owner, v_run.run_as)) THEN
+    IF NOT FOUND OR v_run.pid IS NOT DISTINCT FROM pg_backend_pid() THEN  -- the run's own worker
+        RETURN;
+    END IF;
+    v_caller := @extschema@._caller();
+    IF NOT @extschema@._is_job_role(v_caller, v_run.owner, v_run.run_as) THEN
         RAISE EXCEPTION 'permission denied to write the log of a scheduled run'
             USING ERRCODE = 'insufficient_privilege',
                   DETAIL = format('Job %s of job_log is run %s of scheduled job "%s", which role "%s" neither owns nor runs as.',
@@ -49,10 +52,11 @@ $$;
 
 -- Why a job cannot run as its role now, or NULL when it can.
 CREATE FUNCTION @extschema@._job_role_problem(p_job @extschema@.job) RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = @extschema@, pg_temp
 AS $$
-    SELECT CASE
+BEGIN
+    RETURN (SELECT CASE
         WHEN r.oid IS NULL THEN format('role "%s" that the job runs as no longer exists', p_job.run_as)
         WHEN NOT r.rolcanlogin THEN format('role "%s" that the job runs as cannot log in', p_job.run_as)
         WHEN o.oid IS NULL THEN format('role "%s" that owns the job no longer exists', p_job.owner)
@@ -61,7 +65,8 @@ AS $$
         END
     FROM (SELECT) AS dummy
     LEFT JOIN pg_catalog.pg_roles r ON r.rolname = p_job.run_as
-    LEFT JOIN pg_catalog.pg_roles o ON o.rolname = p_job.owner
+    LEFT JOIN pg_catalog.pg_roles o ON o.rolname = p_job.owner);
+END
 $$;
 
 -- A planned run of job j at p_due_at, or a skipped one when as many runs
@@ -90,9 +95,9 @@ BEGIN
         v_reason := 'dependencies not met: ' || @extschema@._depends_problem(j);
         v_status := CASE WHEN v_reason IS NULL THEN 'waiting' ELSE 'skipped' END;
     END IF;
-    INSERT INTO @extschema@.job_run (job_id, schedule_id, job_name, owner, run_as, due_at, status, reason,
-                                     finished_at)
-    VALUES (j.job_id, p_schedule_id, j.name, j.owner, j.run_as, p_due_at, v_status, v_reason,
+    INSERT INTO @extschema@.job_run (job_id, schedule_id, job_name, owner, run_as, oneoff, due_at, status,
+                                     reason, finished_at)
+    VALUES (j.job_id, p_schedule_id, j.name, j.owner, j.run_as, j.oneoff, p_due_at, v_status, v_reason,
             CASE WHEN v_status = 'skipped' THEN now() END);
 END
 $$;
@@ -109,16 +114,18 @@ DECLARE
     v_run @extschema@.job_run;
     v_job @extschema@.job;
 BEGIN
-    -- The worker has waited for the tick's transaction to end.
-    UPDATE @extschema@.job_run r SET status = 'running', started_at = now(), pid = pg_backend_pid()
-    WHERE r.run_id = p_run_id AND r.status = 'starting'
-    RETURNING * INTO v_run;
+    -- The worker has waited for the tick's transaction to end.  Locked
+    -- first, so that the run is updated once and its log opened only if it
+    -- is still to start.
+    SELECT * INTO v_run FROM @extschema@.job_run r
+    WHERE r.run_id = p_run_id AND r.status = 'starting' FOR UPDATE;
     IF NOT FOUND THEN
         RETURN;
     END IF;
     SELECT * INTO v_job FROM @extschema@.job j WHERE j.job_id = v_run.job_id;
     UPDATE @extschema@.job_run r
-    SET log_id = @extschema@._log_job_start(v_run.job_name, v_run.run_as::text, pg_backend_pid())
+    SET status = 'running', started_at = now(), pid = pg_backend_pid(),
+        log_id = @extschema@._log_job_start(v_run.job_name, v_run.run_as::text, pg_backend_pid())
     WHERE r.run_id = p_run_id;
     commands := v_job.commands;
     use_same_transaction := v_job.use_same_transaction;
@@ -133,11 +140,13 @@ END
 $$;
 
 CREATE FUNCTION @extschema@._run_step_start(p_run_id bigint, p_action text) RETURNS bigint
-LANGUAGE sql
+LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
-    SELECT @extschema@._log_step_start(r.log_id, p_action)
-    FROM @extschema@.job_run r WHERE r.run_id = p_run_id
+BEGIN
+    RETURN @extschema@._log_step_start((SELECT r.log_id FROM @extschema@.job_run r WHERE r.run_id = p_run_id),
+                                       p_action);
+END
 $$;
 
 -- Close a step; returns whether the run may go on: false once cancel_job()
@@ -188,8 +197,8 @@ BEGIN
                         THEN v_delay * power(j.retry_backoff, r.attempt - 1) ELSE v_cap END;
     END IF;
     v_due := now() + make_interval(secs => v_delay);
-    INSERT INTO @extschema@.job_run (job_id, schedule_id, job_name, owner, run_as, due_at, attempt)
-    VALUES (j.job_id, r.schedule_id, j.name, j.owner, j.run_as, v_due, r.attempt + 1);
+    INSERT INTO @extschema@.job_run (job_id, schedule_id, job_name, owner, run_as, oneoff, due_at, attempt)
+    VALUES (j.job_id, r.schedule_id, j.name, j.owner, j.run_as, j.oneoff, v_due, r.attempt + 1);
     PERFORM @extschema@._tick_wake();
     RETURN v_due;
 END

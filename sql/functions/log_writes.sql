@@ -5,12 +5,17 @@
 
 CREATE FUNCTION @extschema@._log_job_start(p_job_name text, p_owner text, p_pid integer)
 RETURNS bigint
-LANGUAGE sql SECURITY DEFINER
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = @extschema@, pg_temp
 AS $$
+DECLARE
+    v_job_id bigint;
+BEGIN
     INSERT INTO @extschema@.job_log (owner, job_name, start_time, pid)
     VALUES (p_owner, upper(p_job_name), now(), p_pid)
-    RETURNING job_id
+    RETURNING job_id INTO v_job_id;
+    RETURN v_job_id;
+END
 $$;
 
 CREATE FUNCTION @extschema@._job_not_found(p_job_id bigint) RETURNS void

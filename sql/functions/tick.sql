@@ -23,11 +23,13 @@ REVOKE ALL ON FUNCTION @extschema@._worker_launch(bigint, oid, timestamptz),
 -- Wake the dispatcher when this transaction commits (a job changed, a run
 -- ended), instead of at its next planned wake-up.
 CREATE FUNCTION @extschema@._tick_wake() RETURNS void
-LANGUAGE sql SECURITY DEFINER
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = @extschema@, pg_temp
 AS $$
-    SELECT @extschema@._latch_set_at_commit(s.tick_pid)
-    FROM @extschema@.scheduler_state s WHERE s.tick_pid IS NOT NULL
+BEGIN
+    PERFORM @extschema@._latch_set_at_commit(s.tick_pid)
+    FROM @extschema@.scheduler_state s WHERE s.tick_pid IS NOT NULL;
+END
 $$;
 
 -- How far ahead of a due time the dispatcher starts the worker, which then
@@ -109,9 +111,9 @@ BEGIN
         v_times := ARRAY(SELECT d FROM unnest(s.dates) d WHERE d BETWEEN s.next_fire AND v_latest
                          ORDER BY d LIMIT j.missed_limit);
     ELSE
-        INSERT INTO @extschema@.job_run (job_id, schedule_id, job_name, owner, run_as, due_at,
+        INSERT INTO @extschema@.job_run (job_id, schedule_id, job_name, owner, run_as, oneoff, due_at,
                                          status, reason, finished_at)
-        VALUES (j.job_id, s.schedule_id, j.name, j.owner, j.run_as, v_latest, 'skipped',
+        VALUES (j.job_id, s.schedule_id, j.name, j.owner, j.run_as, j.oneoff, v_latest, 'skipped',
                 format('the fire times from %s to %s were missed while no tick ran (on_missed skip)',
                        s.next_fire, v_latest), now());
     END IF;
@@ -205,9 +207,11 @@ $$;
 -- Lock and return the first waiting run due by p_until that may start now,
 -- of a periodic or a one-off job, as p_run_as when that is given; runs that
 -- can never start are skipped on the way.  Returns NULL when none may.
--- enable_sort is off so that the claim walks job_run_waiting_idx in order
--- whatever the statistics say: right after a burst of submit_job() they
--- count few waiting runs, and sorting all of them costs milliseconds a claim.
+-- The claim reads job_run alone, walking job_run_waiting_idx (or, for a
+-- role, job_run_waiting_role_idx) in order, and enable_sort is off so that
+-- it does whatever the statistics say: right after a burst of submit_job()
+-- they count few waiting runs and few jobs, and a sort or a join of all of
+-- them costs milliseconds a claim.
 CREATE FUNCTION @extschema@._run_claim(p_oneoff boolean, p_run_as name, p_until timestamptz)
 RETURNS @extschema@.job_run
 LANGUAGE plpgsql
@@ -215,7 +219,6 @@ SET search_path = @extschema@, pg_temp
 SET enable_sort = off
 AS $$
 DECLARE
-    c         record;
     r         @extschema@.job_run;
     j         @extschema@.job;
     v_problem text;
@@ -224,18 +227,27 @@ BEGIN
     -- One row at a time: a cursor would lock rows ahead that other workers
     -- could take meanwhile.
     LOOP
-        SELECT x AS run, y AS job INTO c
-        FROM @extschema@.job_run x JOIN @extschema@.job y ON y.job_id = x.job_id
-        WHERE x.status = 'waiting' AND x.due_at <= p_until AND y.oneoff = p_oneoff
-          AND (p_run_as IS NULL OR y.run_as = p_run_as) AND NOT x.run_id = ANY (v_queued)
-        ORDER BY x.due_at, x.run_id
-        LIMIT 1
-        FOR UPDATE OF x SKIP LOCKED;
+        IF p_run_as IS NULL THEN
+            SELECT * INTO r FROM @extschema@.job_run x
+            WHERE x.status = 'waiting' AND x.oneoff = p_oneoff AND x.due_at <= p_until
+              AND NOT x.run_id = ANY (v_queued)
+            ORDER BY x.oneoff, x.due_at, x.run_id
+            LIMIT 1 FOR UPDATE SKIP LOCKED;
+        ELSE
+            SELECT * INTO r FROM @extschema@.job_run x
+            WHERE x.status = 'waiting' AND x.oneoff = p_oneoff AND x.run_as = p_run_as
+              AND x.due_at <= p_until AND NOT x.run_id = ANY (v_queued)
+            ORDER BY x.oneoff, x.run_as, x.due_at, x.run_id
+            LIMIT 1 FOR UPDATE SKIP LOCKED;
+        END IF;
         IF NOT FOUND THEN
             RETURN NULL;
         END IF;
-        r := c.run;
-        j := c.job;
+        SELECT * INTO j FROM @extschema@.job y WHERE y.job_id = r.job_id;
+        IF p_run_as IS NOT NULL AND j.run_as <> p_run_as THEN
+            v_queued := v_queued || r.run_id;   -- run_as changed since: the tick starts it
+            CONTINUE;
+        END IF;
         v_problem := @extschema@._run_start_problem(r, j);
         IF v_problem IS NOT NULL THEN
             PERFORM @extschema@._run_skip(r.run_id, v_problem);
@@ -278,8 +290,7 @@ DECLARE
 BEGIN
     FOREACH v_oneoff IN ARRAY ARRAY[false, true] LOOP
         SELECT @extschema@._max_workers(v_oneoff) - count(*) INTO v_free
-        FROM @extschema@.job_run x JOIN @extschema@.job j ON j.job_id = x.job_id
-        WHERE x.status IN ('starting', 'running') AND j.oneoff = v_oneoff;
+        FROM @extschema@.job_run x WHERE x.status IN ('starting', 'running') AND x.oneoff = v_oneoff;
         WHILE v_free > 0 LOOP
             r := @extschema@._run_claim(v_oneoff, NULL, v_until);
             EXIT WHEN r.run_id IS NULL;
@@ -307,13 +318,10 @@ LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
-    v_oneoff boolean;
-    r        @extschema@.job_run;
+    r @extschema@.job_run;
 BEGIN
-    SELECT coalesce(j.oneoff, false) INTO v_oneoff
-    FROM @extschema@.job_run x LEFT JOIN @extschema@.job j ON j.job_id = x.job_id
-    WHERE x.run_id = p_prev_run_id;
-    r := @extschema@._run_claim(v_oneoff, session_user, clock_timestamp());
+    r := @extschema@._run_claim((SELECT x.oneoff FROM @extschema@.job_run x WHERE x.run_id = p_prev_run_id),
+                                session_user, clock_timestamp());
     IF r.run_id IS NULL THEN
         PERFORM @extschema@._tick_wake();       -- a slot is free
         RETURN NULL;

@@ -121,6 +121,9 @@ CREATE TABLE @extschema@.job_run (
     created_at   timestamptz NOT NULL DEFAULT now(),
     -- 2.2.0: 1 for a planned run, n + 1 for the retry after attempt n.
     attempt      integer NOT NULL DEFAULT 1,
+    -- 2.3.0: the job's oneoff, so that runs are claimed by kind from the
+    -- waiting indexes alone.
+    oneoff       boolean NOT NULL DEFAULT false,
     CONSTRAINT job_run_pkey PRIMARY KEY (run_id),
     -- blocked: a one-off run waiting for the jobs it depends on.
     CONSTRAINT job_run_status_check CHECK (status IN
@@ -128,8 +131,12 @@ CREATE TABLE @extschema@.job_run (
 );
 CREATE SEQUENCE @extschema@.job_run_run_id_seq AS bigint OWNED BY @extschema@.job_run.run_id;
 ALTER TABLE @extschema@.job_run ALTER COLUMN run_id SET DEFAULT nextval('@extschema@.job_run_run_id_seq');
--- Waiting runs in the order they start (ties: a burst of one-off jobs).
-CREATE INDEX job_run_waiting_idx ON @extschema@.job_run (due_at, run_id) WHERE status = 'waiting';
+-- Waiting runs of each kind in the order they start (ties: a burst of
+-- one-off jobs): for the tick, and for a worker that takes the next run of
+-- its role (functions/tick.sql, _run_claim).
+CREATE INDEX job_run_waiting_idx ON @extschema@.job_run (oneoff, due_at, run_id) WHERE status = 'waiting';
+CREATE INDEX job_run_waiting_role_idx ON @extschema@.job_run (oneoff, run_as, due_at, run_id)
+    WHERE status = 'waiting';
 CREATE INDEX job_run_active_idx ON @extschema@.job_run (job_id)
     WHERE status IN ('waiting', 'starting', 'running');
 CREATE INDEX job_run_blocked_idx ON @extschema@.job_run (job_id) WHERE status = 'blocked';

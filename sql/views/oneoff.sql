@@ -36,7 +36,8 @@ CROSS JOIN LATERAL (
     SELECT count(*) FILTER (WHERE r.started_at IS NOT NULL) AS started
     FROM @extschema@.job_run r WHERE r.job_id = j.job_id) runs
 LEFT JOIN LATERAL (
-    SELECT r.* FROM @extschema@.job_run r
+    SELECT r.due_at, r.started_at, r.finished_at, r.status, r.reason, r.log_id
+    FROM @extschema@.job_run r
     WHERE r.job_id = j.job_id ORDER BY r.run_id DESC LIMIT 1) last ON true
 WHERE j.oneoff;
 

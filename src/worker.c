@@ -25,12 +25,12 @@
  *		_run_finish		close the run and its job_log row; after a success
  *						without next_time_statement, also the last step
  *
- * So a run of one successful command costs two bookkeeping transactions.
- *
- * Then the worker takes the next due run of the same role and kind
- * (_run_next, in _run_finish's transaction), resets its session
- * (reset_session), and exits only when there is none: starting a process costs
- * more than most one-off jobs.
+ * Then the worker takes the next due run of the same role and kind and
+ * starts it (_run_next, in _run_finish's transaction, which so also opens
+ * the next run's first step), resets its session (reset_session), and exits
+ * only when there is none: starting a process costs more than most one-off
+ * jobs.  A run of one successful command thus costs one bookkeeping
+ * transaction besides its command's.
  *
  * A worker that dies on the way (terminated, crashed) leaves its run
  * "running"; the dispatcher closes such runs as failed.
@@ -306,10 +306,66 @@ step_open(CommandResult *result, const char *action)
 }
 
 /*
- * Claim the run, and open the step of its first command (of all of them,
- * when they share a transaction) in the same transaction; false when the
- * run is not ours to run (any more).
+ * Read the run that _run_start or _run_next has just started (a row of
+ * run_id, commands, use_same_transaction, onrollback, next_time_statement,
+ * max_run_ms, capture_level, job_id, oneoff, params) into def, in
+ * RunContext, and open the step of its first command (of every command,
+ * when they share a transaction) in the same transaction.  False when there
+ * is no row: no run to execute.
  */
+static bool
+run_begin(RunDefinition *def)
+{
+	HeapTuple	row;
+	TupleDesc	desc;
+	bool		isnull;
+	Datum	   *elems;
+	bool	   *elem_nulls;
+	int			nelems;
+	Datum		params;
+
+	if (SPI_processed == 0)
+		return false;
+	row = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	memset(def, 0, sizeof(*def));
+	run_id = DatumGetInt64(SPI_getbinval(row, desc, 1, &isnull));
+
+	deconstruct_array(DatumGetArrayTypeP(SPI_getbinval(row, desc, 2, &isnull)),
+					  TEXTOID, -1, false, TYPALIGN_INT, &elems, NULL, &nelems);
+	def->ncommands = nelems;
+	def->commands = MemoryContextAlloc(RunContext, sizeof(char *) * nelems);
+	for (int i = 0; i < nelems; i++)
+		def->commands[i] = MemoryContextStrdup(RunContext, TextDatumGetCString(elems[i]));
+	def->same_transaction = DatumGetBool(SPI_getbinval(row, desc, 3, &isnull));
+	def->onrollback = first_row_text(4);
+	def->next_time_statement = first_row_text(5);
+	def->max_run_ms = DatumGetInt64(SPI_getbinval(row, desc, 6, &isnull));
+	if (isnull)
+		def->max_run_ms = 0;
+	def->capture_elevel = severity_elevel(SPI_getvalue(row, desc, 7));
+	def->job_id = DatumGetInt64(SPI_getbinval(row, desc, 8, &isnull));
+	def->oneoff = DatumGetBool(SPI_getbinval(row, desc, 9, &isnull));
+	def->nparams = -1;
+	params = SPI_getbinval(row, desc, 10, &isnull);
+	if (!isnull)
+	{
+		deconstruct_array(DatumGetArrayTypeP(params), TEXTOID, -1, false, TYPALIGN_INT,
+						  &elems, &elem_nulls, &nelems);
+		def->nparams = nelems;
+		def->params = MemoryContextAllocZero(RunContext, sizeof(char *) * Max(nelems, 1));
+		for (int i = 0; i < nelems; i++)
+			if (!elem_nulls[i])
+				def->params[i] = MemoryContextStrdup(RunContext, TextDatumGetCString(elems[i]));
+	}
+
+	def->results = MemoryContextAllocZero(RunContext, sizeof(CommandResult) * def->ncommands);
+	for (int i = 0; i < (def->same_transaction ? def->ncommands : 1); i++)
+		step_open(&def->results[i], def->commands[i]);
+	return true;
+}
+
+/* Start the run the tick launched this worker for; false when it is gone. */
 static bool
 run_start(RunDefinition *def)
 {
@@ -318,58 +374,7 @@ run_start(RunDefinition *def)
 
 	bookkeeping_begin();
 	bookkeeping_call(CALL_RUN_START, values, NULL);
-	found = SPI_processed > 0 && SPI_tuptable->vals[0] != NULL &&
-		SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) != NULL;
-	if (found)
-	{
-		HeapTuple	row = SPI_tuptable->vals[0];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
-		ArrayType  *commands;
-		Datum	   *elems;
-		int			nelems;
-		char	   *level;
-		Datum		params;
-
-		/*
-		 * _run_start returns (commands, use_same_transaction, onrollback,
-		 * next_time_statement, max_run_ms, capture_level, job_id, oneoff,
-		 * params)
-		 */
-		commands = DatumGetArrayTypeP(SPI_getbinval(row, desc, 1, &isnull));
-		deconstruct_array(commands, TEXTOID, -1, false, TYPALIGN_INT, &elems, NULL, &nelems);
-		def->ncommands = nelems;
-		def->commands = MemoryContextAlloc(RunContext, sizeof(char *) * nelems);
-		for (int i = 0; i < nelems; i++)
-			def->commands[i] = MemoryContextStrdup(RunContext, TextDatumGetCString(elems[i]));
-		def->same_transaction = DatumGetBool(SPI_getbinval(row, desc, 2, &isnull));
-		def->onrollback = first_row_text(3);
-		def->next_time_statement = first_row_text(4);
-		def->max_run_ms = DatumGetInt64(SPI_getbinval(row, desc, 5, &isnull));
-		if (isnull)
-			def->max_run_ms = 0;
-		level = SPI_getvalue(row, desc, 6);
-		def->capture_elevel = severity_elevel(level);
-		def->job_id = DatumGetInt64(SPI_getbinval(row, desc, 7, &isnull));
-		def->oneoff = DatumGetBool(SPI_getbinval(row, desc, 8, &isnull));
-		def->nparams = -1;
-		params = SPI_getbinval(row, desc, 9, &isnull);
-		if (!isnull)
-		{
-			bool	   *elem_nulls;
-
-			deconstruct_array(DatumGetArrayTypeP(params), TEXTOID, -1, false, TYPALIGN_INT,
-							  &elems, &elem_nulls, &nelems);
-			def->nparams = nelems;
-			def->params = MemoryContextAllocZero(RunContext, sizeof(char *) * Max(nelems, 1));
-			for (int i = 0; i < nelems; i++)
-				if (!elem_nulls[i])
-					def->params[i] = MemoryContextStrdup(RunContext, TextDatumGetCString(elems[i]));
-		}
-		def->results = MemoryContextAllocZero(RunContext, sizeof(CommandResult) * def->ncommands);
-		for (int i = 0; i < (def->same_transaction ? def->ncommands : 1); i++)
-			step_open(&def->results[i], def->commands[i]);
-	}
+	found = run_begin(def);
 	bookkeeping_end();
 	return found;
 }
@@ -756,19 +761,20 @@ run_next_time_statement(RunDefinition *def, const char *state, char **error)
 }
 
 /*
- * End the run (with the steps left open for it), and claim the next due run
- * of the same role and kind in the same transaction.  Returns its run_id,
- * or 0 when there is none.  Whether the run was cancelled meanwhile,
- * _run_finish finds out itself.
+ * End the run (with the steps left open for it), and start the next due run
+ * of the same role and kind in the same transaction.  Returns whether there
+ * was one; def is then that run.  Whether the run ending was cancelled
+ * meanwhile, _run_finish finds out itself.
  */
-static int64
+static bool
 run_finish(RunDefinition *def, const char *outcome, const char *reason,
 		   const char *next_time, const char *next_time_error)
 {
 	Datum		values[6];
 	char		nulls[6];
 	Interval   *resubmit_after = jobmon_job_context_resubmit();
-	char	   *next_run;
+	bool		next;
+
 
 	values[0] = Int64GetDatum(run_id);
 	nulls[0] = ' ';
@@ -785,9 +791,10 @@ run_finish(RunDefinition *def, const char *outcome, const char *reason,
 	bookkeeping_call(CALL_RUN_FINISH, values, nulls);
 	/* When there is none, _run_next wakes the dispatcher: a slot is free. */
 	bookkeeping_call(CALL_RUN_NEXT, values, NULL);
-	next_run = first_row_text(1);
+	MemoryContextReset(RunContext);	/* the run has ended: its memory goes */
+	next = run_begin(def);
 	bookkeeping_end();
-	return next_run ? pg_strtoint64(next_run) : 0;
+	return next;
 }
 
 static void
@@ -853,32 +860,30 @@ reset_session(void)
 }
 
 /*
- * Execute run run_id; returns the run_id of the next run this worker has
- * claimed, or 0.
+ * Execute the run def, which has started; returns whether the worker has
+ * started a next run, which is then in def.
  */
-static int64
-run_one(TimeoutId timeout_id)
+static bool
+run_one(RunDefinition *def, TimeoutId timeout_id)
 {
-	RunDefinition def = {0};
 	bool		ok;
 	bool		stopped;
 	const char *outcome;
 	const char *reason = NULL;
 	char	   *next_time = NULL;
 	char	   *next_time_error = NULL;
-	int64		next_run;
+	bool		next;
 
-	if (!run_start(&def))
-		return 0;
-	jobmon_job_context_set(def.job_id, def.oneoff);
+	jobmon_job_context_set(def->job_id, def->oneoff);
 	run_timed_out = false;
-	if (def.max_run_ms > 0)
-		enable_timeout_after(timeout_id, (int) Min(def.max_run_ms, PG_INT32_MAX));
-	set_capture_level(def.capture_elevel);
+	if (def->max_run_ms > 0)
+		enable_timeout_after(timeout_id, (int) Min(def->max_run_ms, PG_INT32_MAX));
+	set_capture_level(def->capture_elevel);
 
-	binding = &def;
-	ok = run_commands(&def, &stopped);
+	binding = def;
+	ok = run_commands(def, &stopped);
 	binding = NULL;
+
 
 	disable_timeout(timeout_id, false);
 	set_capture_level(0);
@@ -894,16 +899,16 @@ run_one(TimeoutId timeout_id)
 	else
 		outcome = "failure";
 
-	if (!ok && !stopped && def.onrollback != NULL && !run_onrollback(&def))
+	if (!ok && !stopped && def->onrollback != NULL && !run_onrollback(def))
 		reason = "onrollback failed too (double fault)";
 
-	if (def.next_time_statement != NULL)
-		next_time = run_next_time_statement(&def, ok ? "success" : "failure",
+	if (def->next_time_statement != NULL)
+		next_time = run_next_time_statement(def, ok ? "success" : "failure",
 											&next_time_error);
 
-	next_run = run_finish(&def, outcome, reason, next_time, next_time_error);
+	next = run_finish(def, outcome, reason, next_time, next_time_error);
 	jobmon_job_context_clear();
-	return next_run;
+	return next;
 }
 
 void
@@ -911,6 +916,8 @@ jobmon_worker_main(Datum main_arg)
 {
 	JobmonWorkerArgs args;
 	TimeoutId	timeout_id;
+	RunDefinition def;
+
 
 	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
 	run_id = args.run_id;
@@ -933,13 +940,8 @@ jobmon_worker_main(Datum main_arg)
 	prev_emit_log_hook = emit_log_hook;
 	emit_log_hook = capture_message;
 
-	for (;;)
-	{
-		run_id = run_one(timeout_id);
-		if (run_id == 0)
-			break;
-		MemoryContextReset(RunContext);
-		reset_session();
-	}
+	if (run_start(&def))
+		while (run_one(&def, timeout_id))
+			reset_session();
 	proc_exit(0);
 }

@@ -782,7 +782,8 @@ COMMENT ON FUNCTION @extschema@.get_self_id() IS 'inside a job: its job id';
 COMMENT ON FUNCTION @extschema@.resubmit(interval) IS 'inside a one-off job: run it again that long after this run ends (up to resubmit_limit)';
 
 -- sql/updates/2.2.0--2.3.0/functions/job_run.sql (changed since 2.2.0)
--- 2.3.0: runs record their kind; _run_start updates the run once; PL/pgSQL helpers; the whole file again.
+-- 2.3.0: runs record their kind; _run_begin starts a run in one update, for _run_start and _run_next; PL/pgSQL helpers; the whole file again.
+DROP FUNCTION @extschema@._run_start(bigint);
 
 -- The life of a run: planned by the tick (waiting), handed to a worker
 -- (starting), executed (running), and ended (success, failure, timeout,
@@ -888,8 +889,11 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION @extschema@._run_start(p_run_id bigint,
-    OUT commands text[], OUT use_same_transaction boolean, OUT onrollback text,
+-- Start run r, which the calling worker holds locked: mark it running in
+-- one update, open its job_log row, and return what the worker needs of
+-- its job.
+CREATE OR REPLACE FUNCTION @extschema@._run_begin(r @extschema@.job_run,
+    OUT run_id bigint, OUT commands text[], OUT use_same_transaction boolean, OUT onrollback text,
     OUT next_time_statement text, OUT max_run_ms bigint, OUT capture_level text,
     OUT job_id bigint, OUT oneoff boolean, OUT params text[])
 RETURNS record
@@ -897,22 +901,14 @@ LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
-    v_run @extschema@.job_run;
     v_job @extschema@.job;
 BEGIN
-    -- The worker has waited for the tick's transaction to end.  Locked
-    -- first, so that the run is updated once and its log opened only if it
-    -- is still to start.
-    SELECT * INTO v_run FROM @extschema@.job_run r
-    WHERE r.run_id = p_run_id AND r.status = 'starting' FOR UPDATE;
-    IF NOT FOUND THEN
-        RETURN;
-    END IF;
-    SELECT * INTO v_job FROM @extschema@.job j WHERE j.job_id = v_run.job_id;
-    UPDATE @extschema@.job_run r
+    SELECT * INTO v_job FROM @extschema@.job j WHERE j.job_id = r.job_id;
+    UPDATE @extschema@.job_run x
     SET status = 'running', started_at = now(), pid = pg_backend_pid(),
-        log_id = @extschema@._log_job_start(v_run.job_name, v_run.run_as::text, pg_backend_pid())
-    WHERE r.run_id = p_run_id;
+        log_id = @extschema@._log_job_start(r.job_name, r.run_as::text, pg_backend_pid())
+    WHERE x.run_id = r.run_id;
+    run_id := r.run_id;
     commands := v_job.commands;
     use_same_transaction := v_job.use_same_transaction;
     onrollback := v_job.onrollback;
@@ -922,6 +918,28 @@ BEGIN
     job_id := v_job.job_id;
     oneoff := v_job.oneoff;
     params := v_job.params;
+END
+$$;
+
+-- The run a worker was started for (the tick marked it starting, and the
+-- worker has waited for the tick's transaction to end): no row when it is
+-- no longer to start.
+CREATE OR REPLACE FUNCTION @extschema@._run_start(p_run_id bigint,
+    OUT run_id bigint, OUT commands text[], OUT use_same_transaction boolean, OUT onrollback text,
+    OUT next_time_statement text, OUT max_run_ms bigint, OUT capture_level text,
+    OUT job_id bigint, OUT oneoff boolean, OUT params text[])
+RETURNS SETOF record
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_run @extschema@.job_run;
+BEGIN
+    SELECT * INTO v_run FROM @extschema@.job_run r
+    WHERE r.run_id = p_run_id AND r.status = 'starting' FOR UPDATE;
+    IF FOUND THEN
+        RETURN QUERY SELECT * FROM @extschema@._run_begin(v_run);
+    END IF;
 END
 $$;
 
@@ -1145,7 +1163,8 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION @extschema@._run_start(bigint), @extschema@._run_step_start(bigint, text),
+REVOKE ALL ON FUNCTION @extschema@._run_begin(@extschema@.job_run), @extschema@._run_start(bigint),
+    @extschema@._run_step_start(bigint, text),
     @extschema@._run_step_end(bigint, bigint, boolean, text),
     @extschema@._run_finish(bigint, text, text, text, text, interval) FROM PUBLIC;
 
@@ -1295,7 +1314,8 @@ END
 $$;
 
 -- sql/updates/2.2.0--2.3.0/functions/tick.sql (changed since 2.2.0)
--- 2.3.0: claims read job_run alone, by kind and role; _tick_wake in PL/pgSQL; the whole file again.
+-- 2.3.0: claims read job_run alone, by kind and role; _run_next starts the run it claims; _tick_wake in PL/pgSQL; the whole file again.
+DROP FUNCTION @extschema@._run_next(bigint);
 
 -- One pass of the dispatcher, called by the tick procedure
 -- (procedures/tick.sql) in a transaction of its own, about once a second
@@ -1611,8 +1631,13 @@ $$;
 
 -- A worker that has ended a run takes the next one of the same kind and
 -- role that is due, in the same slot, instead of exiting: starting a
--- process costs more than most one-off jobs.  Returns its run_id or NULL.
-CREATE OR REPLACE FUNCTION @extschema@._run_next(p_prev_run_id bigint) RETURNS bigint
+-- process costs more than most one-off jobs.  It starts the run in the
+-- same transaction (_run_begin); no row when there is none.
+CREATE OR REPLACE FUNCTION @extschema@._run_next(p_prev_run_id bigint,
+    OUT run_id bigint, OUT commands text[], OUT use_same_transaction boolean, OUT onrollback text,
+    OUT next_time_statement text, OUT max_run_ms bigint, OUT capture_level text,
+    OUT job_id bigint, OUT oneoff boolean, OUT params text[])
+RETURNS SETOF record
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
@@ -1623,13 +1648,13 @@ BEGIN
                                 session_user, clock_timestamp());
     IF r.run_id IS NULL THEN
         PERFORM @extschema@._tick_wake();       -- a slot is free
-        RETURN NULL;
+        RETURN;
     END IF;
-    UPDATE @extschema@.job_run x SET status = 'starting', started_at = clock_timestamp(), pid = pg_backend_pid()
-    WHERE x.run_id = r.run_id;
-    RETURN r.run_id;
+    RETURN QUERY SELECT * FROM @extschema@._run_begin(r);
 END
 $$;
+
+REVOKE ALL ON FUNCTION @extschema@._run_next(bigint) FROM PUBLIC;
 
 -- max_run_time: the worker cancels its own run; a job that swallows the
 -- cancel is terminated a little later.  end_date: running runs are

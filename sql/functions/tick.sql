@@ -312,8 +312,13 @@ $$;
 
 -- A worker that has ended a run takes the next one of the same kind and
 -- role that is due, in the same slot, instead of exiting: starting a
--- process costs more than most one-off jobs.  Returns its run_id or NULL.
-CREATE FUNCTION @extschema@._run_next(p_prev_run_id bigint) RETURNS bigint
+-- process costs more than most one-off jobs.  It starts the run in the
+-- same transaction (_run_begin); no row when there is none.
+CREATE FUNCTION @extschema@._run_next(p_prev_run_id bigint,
+    OUT run_id bigint, OUT commands text[], OUT use_same_transaction boolean, OUT onrollback text,
+    OUT next_time_statement text, OUT max_run_ms bigint, OUT capture_level text,
+    OUT job_id bigint, OUT oneoff boolean, OUT params text[])
+RETURNS SETOF record
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
@@ -324,13 +329,13 @@ BEGIN
                                 session_user, clock_timestamp());
     IF r.run_id IS NULL THEN
         PERFORM @extschema@._tick_wake();       -- a slot is free
-        RETURN NULL;
+        RETURN;
     END IF;
-    UPDATE @extschema@.job_run x SET status = 'starting', started_at = clock_timestamp(), pid = pg_backend_pid()
-    WHERE x.run_id = r.run_id;
-    RETURN r.run_id;
+    RETURN QUERY SELECT * FROM @extschema@._run_begin(r);
 END
 $$;
+
+REVOKE ALL ON FUNCTION @extschema@._run_next(bigint) FROM PUBLIC;
 
 -- max_run_time: the worker cancels its own run; a job that swallows the
 -- cancel is terminated a little later.  end_date: running runs are

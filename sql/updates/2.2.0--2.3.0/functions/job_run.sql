@@ -1,4 +1,5 @@
--- 2.3.0: runs record their kind; _run_start updates the run once; PL/pgSQL helpers; the whole file again.
+-- 2.3.0: runs record their kind; _run_begin starts a run in one update, for _run_start and _run_next; PL/pgSQL helpers; the whole file again.
+DROP FUNCTION @extschema@._run_start(bigint);
 
 -- The life of a run: planned by the tick (waiting), handed to a worker
 -- (starting), executed (running), and ended (success, failure, timeout,
@@ -104,8 +105,11 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION @extschema@._run_start(p_run_id bigint,
-    OUT commands text[], OUT use_same_transaction boolean, OUT onrollback text,
+-- Start run r, which the calling worker holds locked: mark it running in
+-- one update, open its job_log row, and return what the worker needs of
+-- its job.
+CREATE OR REPLACE FUNCTION @extschema@._run_begin(r @extschema@.job_run,
+    OUT run_id bigint, OUT commands text[], OUT use_same_transaction boolean, OUT onrollback text,
     OUT next_time_statement text, OUT max_run_ms bigint, OUT capture_level text,
     OUT job_id bigint, OUT oneoff boolean, OUT params text[])
 RETURNS record
@@ -113,22 +117,14 @@ LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
-    v_run @extschema@.job_run;
     v_job @extschema@.job;
 BEGIN
-    -- The worker has waited for the tick's transaction to end.  Locked
-    -- first, so that the run is updated once and its log opened only if it
-    -- is still to start.
-    SELECT * INTO v_run FROM @extschema@.job_run r
-    WHERE r.run_id = p_run_id AND r.status = 'starting' FOR UPDATE;
-    IF NOT FOUND THEN
-        RETURN;
-    END IF;
-    SELECT * INTO v_job FROM @extschema@.job j WHERE j.job_id = v_run.job_id;
-    UPDATE @extschema@.job_run r
+    SELECT * INTO v_job FROM @extschema@.job j WHERE j.job_id = r.job_id;
+    UPDATE @extschema@.job_run x
     SET status = 'running', started_at = now(), pid = pg_backend_pid(),
-        log_id = @extschema@._log_job_start(v_run.job_name, v_run.run_as::text, pg_backend_pid())
-    WHERE r.run_id = p_run_id;
+        log_id = @extschema@._log_job_start(r.job_name, r.run_as::text, pg_backend_pid())
+    WHERE x.run_id = r.run_id;
+    run_id := r.run_id;
     commands := v_job.commands;
     use_same_transaction := v_job.use_same_transaction;
     onrollback := v_job.onrollback;
@@ -138,6 +134,28 @@ BEGIN
     job_id := v_job.job_id;
     oneoff := v_job.oneoff;
     params := v_job.params;
+END
+$$;
+
+-- The run a worker was started for (the tick marked it starting, and the
+-- worker has waited for the tick's transaction to end): no row when it is
+-- no longer to start.
+CREATE OR REPLACE FUNCTION @extschema@._run_start(p_run_id bigint,
+    OUT run_id bigint, OUT commands text[], OUT use_same_transaction boolean, OUT onrollback text,
+    OUT next_time_statement text, OUT max_run_ms bigint, OUT capture_level text,
+    OUT job_id bigint, OUT oneoff boolean, OUT params text[])
+RETURNS SETOF record
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_run @extschema@.job_run;
+BEGIN
+    SELECT * INTO v_run FROM @extschema@.job_run r
+    WHERE r.run_id = p_run_id AND r.status = 'starting' FOR UPDATE;
+    IF FOUND THEN
+        RETURN QUERY SELECT * FROM @extschema@._run_begin(v_run);
+    END IF;
 END
 $$;
 
@@ -361,6 +379,7 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION @extschema@._run_start(bigint), @extschema@._run_step_start(bigint, text),
+REVOKE ALL ON FUNCTION @extschema@._run_begin(@extschema@.job_run), @extschema@._run_start(bigint),
+    @extschema@._run_step_start(bigint, text),
     @extschema@._run_step_end(bigint, bigint, boolean, text),
     @extschema@._run_finish(bigint, text, text, text, text, interval) FROM PUBLIC;

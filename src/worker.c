@@ -226,7 +226,6 @@ bookkeeping_call(BookkeepingCall call, Datum *values, const char *nulls)
 		elog(ERROR, "pg_jobmon worker: %s failed: %s", def->call, SPI_result_code_string(rc));
 }
 
-
 /* A text datum of a C string, or a NULL marked in nulls. */
 static Datum
 text_arg(const char *s, char *nulls, int i)
@@ -386,7 +385,6 @@ step_start(CommandResult *result, const char *action)
 	step_open(result, action);
 	bookkeeping_end();
 }
-
 
 /* Record one message (or the error) of a step as a structured event. */
 static void
@@ -775,7 +773,6 @@ run_finish(RunDefinition *def, const char *outcome, const char *reason,
 	Interval   *resubmit_after = jobmon_job_context_resubmit();
 	bool		next;
 
-
 	values[0] = Int64GetDatum(run_id);
 	nulls[0] = ' ';
 	values[1] = text_arg(outcome, nulls, 1);
@@ -884,7 +881,6 @@ run_one(RunDefinition *def, TimeoutId timeout_id)
 	ok = run_commands(def, &stopped);
 	binding = NULL;
 
-
 	disable_timeout(timeout_id, false);
 	set_capture_level(0);
 	/* A cancel that came too late for the commands must not hit the rest. */
@@ -917,7 +913,6 @@ jobmon_worker_main(Datum main_arg)
 	JobmonWorkerArgs args;
 	TimeoutId	timeout_id;
 	RunDefinition def;
-
 
 	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
 	run_id = args.run_id;

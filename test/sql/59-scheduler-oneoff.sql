@@ -32,7 +32,7 @@ INSERT INTO public.r59_t VALUES (1, NULL, 'one'), (2, NULL, 'two');
 CREATE TABLE public.r59_self (job_id bigint, tag text);
 GRANT INSERT ON public.r59_vals TO jobmon_test_r59;
 
-SELECT plan(110);
+SELECT plan(112);
 SELECT pg_temp.tick_start() \g /dev/null
 
 -- The one-off job p_id as all_job_status shows it.
@@ -395,6 +395,15 @@ SELECT ok((pg_temp.last_run(:timeout)).finished_at < (pg_temp.last_run(:timeout)
           'soon after max_duration, not after its pg_sleep(30)');
 SELECT is((pg_temp.last_run(:timeout)).reason, 'cancelled after max_duration 00:00:01',
           'the reason names max_duration, the argument of submit_job()');
+
+-------------------------------------------------------------------------------
+-- Every run records its job's kind (job_run.oneoff, 2.3.0), by which the
+-- tick and the workers claim runs: first runs, resubmissions, periodic runs.
+SELECT results_eq($$SELECT DISTINCT r.oneoff FROM jobmon.job_run r WHERE r.job_name LIKE 'r59_%' ORDER BY 1$$,
+                  $$VALUES (false), (true)$$, 'this file ran jobs of both kinds');
+SELECT is((SELECT count(*) FROM jobmon.job_run r JOIN jobmon.job j USING (job_id)
+           WHERE r.job_name LIKE 'r59_%' AND r.oneoff IS DISTINCT FROM j.oneoff), 0::bigint,
+          'every run records the kind of its job');
 
 -------------------------------------------------------------------------------
 SELECT ok(pg_temp.wait_until(pg_temp.idle()), 'no run of this file is left under way');

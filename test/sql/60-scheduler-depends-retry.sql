@@ -23,7 +23,7 @@ CREATE TABLE public.r60_count (n integer);
 INSERT INTO jobmon.job_check_config (job_name, warn_threshold, error_threshold, active, sensitivity)
 VALUES ('r60_once', '1 hour', '2 hours', true, 0);
 
-SELECT plan(70);
+SELECT plan(71);
 SELECT pg_temp.tick_start() \g /dev/null
 
 -- SQLSTATE, message, detail and hint of statement p_sql, or NULL if it works.
@@ -276,6 +276,13 @@ SELECT throws_ok($$SELECT jobmon.create_job('{"name": "r60_bad", "commands": "SE
                  '22023', NULL, 'retry_backoff 0.5: 22023');
 SELECT throws_ok($$SELECT jobmon.create_job('{"name": "r60_bad", "commands": "SELECT 1", "retry_delay": "0"}')$$,
                  '22023', NULL, 'retry_delay ''0'': 22023');
+
+-------------------------------------------------------------------------------
+-- Retries and runs started by a dependency record their job's kind too
+-- (job_run.oneoff, 2.3.0).
+SELECT is((SELECT count(*) FROM jobmon.job_run r JOIN jobmon.job j USING (job_id)
+           WHERE r.job_name LIKE 'r60_%' AND r.oneoff IS DISTINCT FROM j.oneoff), 0::bigint,
+          'every run, retries and dependants included, records the kind of its job');
 
 -------------------------------------------------------------------------------
 CALL pg_temp.tick_stop();

@@ -15,6 +15,21 @@ CREATE INDEX job_run_waiting_idx ON @extschema@.job_run (oneoff, due_at, run_id)
 CREATE INDEX job_run_waiting_role_idx ON @extschema@.job_run (oneoff, run_as, due_at, run_id)
     WHERE status = 'waiting';
 
+-- 2.3.0: what a worker needs of a run it starts (functions/job_run.sql,
+-- _run_begin): returned by _run_start and _run_next.
+CREATE TYPE @extschema@._run_definition AS (
+    run_id               bigint,
+    commands             text[],
+    use_same_transaction boolean,
+    onrollback           text,
+    next_time_statement  text,
+    max_run_ms           bigint,
+    capture_level        text,
+    job_id               bigint,
+    oneoff               boolean,
+    params               text[]
+);
+
 -- sql/updates/2.2.0--2.3.0/functions/config.sql (changed since 2.2.0)
 -- 2.3.0: _setting and _setting_defaults in PL/pgSQL, which keeps its plans; the whole file again.
 
@@ -892,11 +907,7 @@ $$;
 -- Start run r, which the calling worker holds locked: mark it running in
 -- one update, open its job_log row, and return what the worker needs of
 -- its job.
-CREATE OR REPLACE FUNCTION @extschema@._run_begin(r @extschema@.job_run,
-    OUT run_id bigint, OUT commands text[], OUT use_same_transaction boolean, OUT onrollback text,
-    OUT next_time_statement text, OUT max_run_ms bigint, OUT capture_level text,
-    OUT job_id bigint, OUT oneoff boolean, OUT params text[])
-RETURNS record
+CREATE OR REPLACE FUNCTION @extschema@._run_begin(r @extschema@.job_run) RETURNS @extschema@._run_definition
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
@@ -908,27 +919,16 @@ BEGIN
     SET status = 'running', started_at = now(), pid = pg_backend_pid(),
         log_id = @extschema@._log_job_start(r.job_name, r.run_as::text, pg_backend_pid())
     WHERE x.run_id = r.run_id;
-    run_id := r.run_id;
-    commands := v_job.commands;
-    use_same_transaction := v_job.use_same_transaction;
-    onrollback := v_job.onrollback;
-    next_time_statement := v_job.next_time_statement;
-    max_run_ms := (extract(epoch FROM v_job.max_run_time) * 1000)::bigint;
-    capture_level := v_job.capture_level;
-    job_id := v_job.job_id;
-    oneoff := v_job.oneoff;
-    params := v_job.params;
+    RETURN (r.run_id, v_job.commands, v_job.use_same_transaction, v_job.onrollback,
+            v_job.next_time_statement, (extract(epoch FROM v_job.max_run_time) * 1000)::bigint,
+            v_job.capture_level, v_job.job_id, v_job.oneoff, v_job.params)::@extschema@._run_definition;
 END
 $$;
 
 -- The run a worker was started for (the tick marked it starting, and the
 -- worker has waited for the tick's transaction to end): no row when it is
 -- no longer to start.
-CREATE OR REPLACE FUNCTION @extschema@._run_start(p_run_id bigint,
-    OUT run_id bigint, OUT commands text[], OUT use_same_transaction boolean, OUT onrollback text,
-    OUT next_time_statement text, OUT max_run_ms bigint, OUT capture_level text,
-    OUT job_id bigint, OUT oneoff boolean, OUT params text[])
-RETURNS SETOF record
+CREATE OR REPLACE FUNCTION @extschema@._run_start(p_run_id bigint) RETURNS SETOF @extschema@._run_definition
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
@@ -938,7 +938,7 @@ BEGIN
     SELECT * INTO v_run FROM @extschema@.job_run r
     WHERE r.run_id = p_run_id AND r.status = 'starting' FOR UPDATE;
     IF FOUND THEN
-        RETURN QUERY SELECT * FROM @extschema@._run_begin(v_run);
+        RETURN NEXT @extschema@._run_begin(v_run);
     END IF;
 END
 $$;
@@ -1633,11 +1633,7 @@ $$;
 -- role that is due, in the same slot, instead of exiting: starting a
 -- process costs more than most one-off jobs.  It starts the run in the
 -- same transaction (_run_begin); no row when there is none.
-CREATE OR REPLACE FUNCTION @extschema@._run_next(p_prev_run_id bigint,
-    OUT run_id bigint, OUT commands text[], OUT use_same_transaction boolean, OUT onrollback text,
-    OUT next_time_statement text, OUT max_run_ms bigint, OUT capture_level text,
-    OUT job_id bigint, OUT oneoff boolean, OUT params text[])
-RETURNS SETOF record
+CREATE OR REPLACE FUNCTION @extschema@._run_next(p_prev_run_id bigint) RETURNS SETOF @extschema@._run_definition
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
@@ -1650,7 +1646,7 @@ BEGIN
         PERFORM @extschema@._tick_wake();       -- a slot is free
         RETURN;
     END IF;
-    RETURN QUERY SELECT * FROM @extschema@._run_begin(r);
+    RETURN NEXT @extschema@._run_begin(r);
 END
 $$;
 

@@ -314,11 +314,7 @@ $$;
 -- role that is due, in the same slot, instead of exiting: starting a
 -- process costs more than most one-off jobs.  It starts the run in the
 -- same transaction (_run_begin); no row when there is none.
-CREATE FUNCTION @extschema@._run_next(p_prev_run_id bigint,
-    OUT run_id bigint, OUT commands text[], OUT use_same_transaction boolean, OUT onrollback text,
-    OUT next_time_statement text, OUT max_run_ms bigint, OUT capture_level text,
-    OUT job_id bigint, OUT oneoff boolean, OUT params text[])
-RETURNS SETOF record
+CREATE FUNCTION @extschema@._run_next(p_prev_run_id bigint) RETURNS SETOF @extschema@._run_definition
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
@@ -331,7 +327,7 @@ BEGIN
         PERFORM @extschema@._tick_wake();       -- a slot is free
         RETURN;
     END IF;
-    RETURN QUERY SELECT * FROM @extschema@._run_begin(r);
+    RETURN NEXT @extschema@._run_begin(r);
 END
 $$;
 

@@ -145,6 +145,21 @@ CREATE INDEX job_run_finished_at_idx ON @extschema@.job_run (finished_at);
 CREATE INDEX job_run_log_id_idx ON @extschema@.job_run (log_id);
 COMMENT ON TABLE @extschema@.job_run IS 'every run of a scheduled job, planned, running or done; log_id is its job_log row';
 
+-- 2.3.0: what a worker needs of a run it starts (functions/job_run.sql,
+-- _run_begin): returned by _run_start and _run_next.
+CREATE TYPE @extschema@._run_definition AS (
+    run_id               bigint,
+    commands             text[],
+    use_same_transaction boolean,
+    onrollback           text,
+    next_time_statement  text,
+    max_run_ms           bigint,
+    capture_level        text,
+    job_id               bigint,
+    oneoff               boolean,
+    params               text[]
+);
+
 CREATE TABLE @extschema@.job_audit (
     audit_id     bigint NOT NULL,
     changed_at   timestamptz NOT NULL DEFAULT now(),

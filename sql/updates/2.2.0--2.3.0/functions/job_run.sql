@@ -108,11 +108,7 @@ $$;
 -- Start run r, which the calling worker holds locked: mark it running in
 -- one update, open its job_log row, and return what the worker needs of
 -- its job.
-CREATE OR REPLACE FUNCTION @extschema@._run_begin(r @extschema@.job_run,
-    OUT run_id bigint, OUT commands text[], OUT use_same_transaction boolean, OUT onrollback text,
-    OUT next_time_statement text, OUT max_run_ms bigint, OUT capture_level text,
-    OUT job_id bigint, OUT oneoff boolean, OUT params text[])
-RETURNS record
+CREATE OR REPLACE FUNCTION @extschema@._run_begin(r @extschema@.job_run) RETURNS @extschema@._run_definition
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
@@ -124,27 +120,16 @@ BEGIN
     SET status = 'running', started_at = now(), pid = pg_backend_pid(),
         log_id = @extschema@._log_job_start(r.job_name, r.run_as::text, pg_backend_pid())
     WHERE x.run_id = r.run_id;
-    run_id := r.run_id;
-    commands := v_job.commands;
-    use_same_transaction := v_job.use_same_transaction;
-    onrollback := v_job.onrollback;
-    next_time_statement := v_job.next_time_statement;
-    max_run_ms := (extract(epoch FROM v_job.max_run_time) * 1000)::bigint;
-    capture_level := v_job.capture_level;
-    job_id := v_job.job_id;
-    oneoff := v_job.oneoff;
-    params := v_job.params;
+    RETURN (r.run_id, v_job.commands, v_job.use_same_transaction, v_job.onrollback,
+            v_job.next_time_statement, (extract(epoch FROM v_job.max_run_time) * 1000)::bigint,
+            v_job.capture_level, v_job.job_id, v_job.oneoff, v_job.params)::@extschema@._run_definition;
 END
 $$;
 
 -- The run a worker was started for (the tick marked it starting, and the
 -- worker has waited for the tick's transaction to end): no row when it is
 -- no longer to start.
-CREATE OR REPLACE FUNCTION @extschema@._run_start(p_run_id bigint,
-    OUT run_id bigint, OUT commands text[], OUT use_same_transaction boolean, OUT onrollback text,
-    OUT next_time_statement text, OUT max_run_ms bigint, OUT capture_level text,
-    OUT job_id bigint, OUT oneoff boolean, OUT params text[])
-RETURNS SETOF record
+CREATE OR REPLACE FUNCTION @extschema@._run_start(p_run_id bigint) RETURNS SETOF @extschema@._run_definition
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
@@ -154,7 +139,7 @@ BEGIN
     SELECT * INTO v_run FROM @extschema@.job_run r
     WHERE r.run_id = p_run_id AND r.status = 'starting' FOR UPDATE;
     IF FOUND THEN
-        RETURN QUERY SELECT * FROM @extschema@._run_begin(v_run);
+        RETURN NEXT @extschema@._run_begin(v_run);
     END IF;
 END
 $$;

@@ -6,3 +6,18 @@ DROP INDEX @extschema@.job_run_waiting_idx;
 CREATE INDEX job_run_waiting_idx ON @extschema@.job_run (oneoff, due_at, run_id) WHERE status = 'waiting';
 CREATE INDEX job_run_waiting_role_idx ON @extschema@.job_run (oneoff, run_as, due_at, run_id)
     WHERE status = 'waiting';
+
+-- 2.3.0: what a worker needs of a run it starts (functions/job_run.sql,
+-- _run_begin): returned by _run_start and _run_next.
+CREATE TYPE @extschema@._run_definition AS (
+    run_id               bigint,
+    commands             text[],
+    use_same_transaction boolean,
+    onrollback           text,
+    next_time_statement  text,
+    max_run_ms           bigint,
+    capture_level        text,
+    job_id               bigint,
+    oneoff               boolean,
+    params               text[]
+);

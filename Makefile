@@ -14,21 +14,23 @@ EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).
 
 PG_CONFIG ?= pg_config
 
-# The install script is assembled from one file per object family, in
-# dependency order: tables before the functions that use them, functions
-# before the views and grants that name them.
-SQL_DIRS    = tables functions procedures views grants
-SQL_SOURCES = sql/header.sql $(foreach d,$(SQL_DIRS),$(sort $(wildcard sql/$(d)/*.sql)))
+# The install script of the current version is assembled from sql/: the C
+# functions' declarations, then one directory per subsystem, each lower
+# layer before the ones that use it (logging knows nothing of the
+# scheduler), each directory's tables.sql before its other files.
+SQL_GROUPS  = settings logging monitoring cron scheduler dependencies oneoff dispatch run views
+SQL_SOURCES = sql/header.sql sql/c_functions.sql \
+	$(foreach g,$(SQL_GROUPS),$(wildcard sql/$(g)/tables.sql) \
+		$(sort $(filter-out %/tables.sql,$(wildcard sql/$(g)/*.sql))))
 
 MODULE_big   = $(EXTENSION)
 OBJS         = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 PG_CPPFLAGS  = -I$(srcdir)/src
 DATA_built   = sql/$(EXTENSION)--$(EXTVERSION).sql
-# Update scripts, and the frozen full scripts of released versions (so that
-# CREATE EXTENSION pg_jobmon VERSION '2.0.0' works, as the upgrade test needs);
-# the current version's script is always the one built from the sources.
-RELEASED     = $(filter-out %--$(EXTVERSION).sql,$(wildcard sql/released/$(EXTENSION)--*.sql))
-DATA         = $(wildcard updates/$(EXTENSION)--*--*.sql) $(RELEASED)
+# updates/: the frozen baseline install script (pg_jobmon--2.3.0.sql), the
+# hand-written update scripts after it.  PostgreSQL builds
+# any older version from the baseline and the chain.
+DATA         = $(wildcard updates/$(EXTENSION)--*.sql)
 DOCS         = doc/pg_jobmon.md doc/scheduler.md
 EXTRA_CLEAN  = sql/$(EXTENSION)--*.sql
 
@@ -43,7 +45,7 @@ else
 include $(PGXS)
 endif
 
-sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(EXTENSION).control
+sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(EXTENSION).control Makefile
 	cat $(SQL_SOURCES) > $@
 
 .PHONY: deps test demo bench fuzz start stop psql

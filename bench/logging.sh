@@ -24,9 +24,9 @@ run() {	# run FUNCTION: microseconds per logged job
 
 floor=$(run logged_job_floor)
 ours=$(run logged_job_jobmon)
-psql -X -q -c "SELECT jobmon.config_set('log_durability', 'off')" >/dev/null
+psql -X -q -c "SELECT jobmon.jobmon_config_set('log_durability', 'off')" >/dev/null
 ours_async=$(run logged_job_jobmon)
-psql -X -q -c "SELECT jobmon.config_reset('log_durability')" >/dev/null
+psql -X -q -c "SELECT jobmon.jobmon_config_reset('log_durability')" >/dev/null
 classic=$(run logged_job_connection_per_call)
 rtt=$(run four_round_trips)
 

@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
-# scheduler.sh - how late the scheduler starts runs, and what its tick costs
+# scheduler.sh - how late the scheduler starts runs, and what its dispatcher costs
 # when many jobs exist but few are due.
 #
-# Two windows of BENCH_SECONDS (60) each, the tick running in the background
-# (CALL jobmon.tick() on a psql of its own, as pg_cron would run it):
+# Two windows of BENCH_SECONDS (60) each, the dispatcher running in the background
+# (CALL jobmon.jobmon_dispatch() on a psql of its own, as pg_cron would run it):
 #   A. 5 jobs firing every second ('* * * * * *', 'SELECT 1');
 #   B. the same 5 jobs beside 100,000 active jobs that never fire during the
 #      run ('0 0 1 1 *').
 # For each: lateness of the runs due in the window (started_at, when the
-# worker claims the run, minus due_at), the tick backend's CPU from
-# /proc/<pid>/stat, and the tick's passes with the mean time of a pass and of
-# its main steps (track_functions = all in the tick's session).
+# worker claims the run, minus due_at), the dispatcher backend's CPU from
+# /proc/<pid>/stat, and the dispatcher's passes with the mean time of a pass and of
+# its main steps (track_functions = all in the dispatcher's session).
 # Baselines measured in the same run:
 #   lateness  pg_cron's own lateness for a '* * * * *' job in this cluster,
 #             scheduled throughout: its runs due in the two windows (one
@@ -35,7 +35,7 @@ cron_job=""
 sql() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 
 cleanup() {
-	sql -c "SELECT jobmon.stop()" >/dev/null 2>&1 || true
+	sql -c "SELECT jobmon.jobmon_stop()" >/dev/null 2>&1 || true
 	if [ -n "$cron_job" ]; then
 		sql -d postgres -c "SELECT cron.unschedule($cron_job)" >/dev/null 2>&1 || true
 	fi
@@ -59,26 +59,26 @@ wait_for() {
 # CPU ticks (user + system) of a process; the command name may hold spaces.
 cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
 
-# window NAME: run the tick, measure one window, stop the tick; writes
+# window NAME: run the dispatcher, measure one window, stop the dispatcher; writes
 # NAME.lateness (due started p50 p95 p99 max statuses), NAME.cpu (%),
 # NAME.passes, and the window's bounds to windows.
 window() {
 	local name=$1 client pid t0 t1 c0 c1 s0 s1
 	sql -c "SELECT pg_stat_reset()" >/dev/null
-	PGOPTIONS='-c track_functions=all' psql -X -q -c "CALL jobmon.tick('$((secs + 15)) seconds')" >/dev/null &
+	PGOPTIONS='-c track_functions=all' psql -X -q -c "CALL jobmon.jobmon_dispatch('$((secs + 15)) seconds')" >/dev/null &
 	client=$!
-	wait_for "EXISTS (SELECT FROM jobmon.scheduler_state s JOIN pg_stat_activity a ON a.pid = s.tick_pid)" 10
-	pid=$(sql -c "SELECT tick_pid FROM jobmon.scheduler_state")
-	# Warmed up once a run due after the tick started has been claimed
+	wait_for "EXISTS (SELECT FROM jobmon.jobmon_dispatcher_state s JOIN pg_stat_activity a ON a.pid = s.dispatcher_pid)" 10
+	pid=$(sql -c "SELECT dispatcher_pid FROM jobmon.jobmon_dispatcher_state")
+	# Warmed up once a run due after the dispatcher started has been claimed
 	# (the first pass also plans the one catch-up run of missed times).
-	wait_for "EXISTS (SELECT FROM jobmon.job_run r, jobmon.scheduler_state s
-	                  WHERE r.log_id IS NOT NULL AND r.due_at > s.tick_started)" 10
+	wait_for "EXISTS (SELECT FROM jobmon.jobmon_run r, jobmon.jobmon_dispatcher_state s
+	                  WHERE r.log_id IS NOT NULL AND r.due_at > s.dispatcher_started)" 10
 	t0=$(sql -c "SELECT clock_timestamp()")
 	c0=$(cpu_ticks "$pid"); s0=$(date +%s.%N)
 	sleep "$secs"
 	c1=$(cpu_ticks "$pid"); s1=$(date +%s.%N)
 	t1=$(sql -c "SELECT clock_timestamp()")
-	sql -c "SELECT jobmon.stop()" >/dev/null
+	sql -c "SELECT jobmon.jobmon_stop()" >/dev/null
 	wait "$client"
 	printf "('%s'::timestamptz, '%s'::timestamptz)\n" "$t0" "$t1" >> "$work/windows"
 
@@ -90,7 +90,7 @@ window() {
 WITH w AS (
     SELECT r.status, r.log_id IS NOT NULL AS claimed,
            extract(epoch FROM r.started_at - r.due_at) * 1000 AS ms
-    FROM jobmon.job_run r
+    FROM jobmon.jobmon_run r
     WHERE r.due_at >= :'t0' AND r.due_at < :'t1' AND r.job_name LIKE 'bench_sec_%')
 SELECT count(*), count(*) FILTER (WHERE claimed),
        round(percentile_cont(0.50) WITHIN GROUP (ORDER BY ms) FILTER (WHERE claimed)::numeric, 1),
@@ -102,7 +102,7 @@ SELECT count(*), count(*) FILTER (WHERE claimed),
               FROM w GROUP BY 1) x)
 FROM w;
 SQL
-	# Stats of the tick's backend reach pg_stat when it exits.
+	# Stats of the dispatcher's backend reach pg_stat when it exits.
 	sql -F ' ' > "$work/$name.passes" <<'SQL'
 SELECT max(f.calls) FILTER (WHERE f.funcname = '_tick_pass'),
        round(sum(f.total_time) FILTER (WHERE f.funcname = '_tick_pass')::numeric / n, 2),
@@ -143,7 +143,7 @@ BEGIN
     END LOOP;
 END
 $$;
-ANALYZE jobmon.job, jobmon.job_schedule, jobmon.job_run;
+ANALYZE jobmon.jobmon_job, jobmon.jobmon_schedule, jobmon.jobmon_run;
 SQL
 window many
 
@@ -167,7 +167,7 @@ cron_job=""
 sql <<'SQL'
 DO $$
 BEGIN
-    PERFORM jobmon.drop_job(j.job_id, true) FROM jobmon.job j
+    PERFORM jobmon.drop_job(j.job_id, true) FROM jobmon.jobmon_job j
     WHERE j.name LIKE 'bench_sec_%' OR j.name LIKE 'bench_idle_%';
 END
 $$;

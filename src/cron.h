@@ -104,7 +104,6 @@ extern bool cron_next(const CronExpr *expr, int64_t after, const CronTz *tz,
 extern uint32_t cron_day_mask(const CronExpr *expr, int64_t year, int month);
 extern int64_t cron_days_from_civil(int64_t y, int m, int d);
 extern void cron_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
-extern int	cron_days_in_month(int64_t y, int m);
 
 /* cron_describe.c */
 extern void cron_describe(const CronExpr *expr, char *buf, size_t buflen);

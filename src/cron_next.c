@@ -50,6 +50,7 @@ static bool cron_next_local(const CronExpr *expr, int64_t from, int64_t *out);
 static int	cron_resolve(const CronTz *tz, int64_t c, int64_t inst[2],
 						 int64_t *gap_end);
 static int64_t cron_transition(const CronTz *tz, int64_t lo, int64_t hi);
+static int	cron_days_in_month(int64_t y, int m);
 
 /* Floor division and modulo for possibly negative numerators. */
 static inline int64_t
@@ -107,7 +108,7 @@ cron_civil_from_days(int64_t days, int64_t *y, int *m, int *d)
 /*
  * cron_days_in_month - length of month m (1-12) of year y.
  */
-int
+static int
 cron_days_in_month(int64_t y, int m)
 {
 	static const int len[13] = {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};

@@ -2,7 +2,8 @@
  *
  * cron_sql.c
  *		SQL-callable functions of the cron engine: cron_next, cron_times,
- *		cron_validate, cron_is_valid and cron_describe.
+ *		cron_validate, cron_is_valid and cron_describe (C symbols
+ *		jobmon_cron_*; legacy.c keeps the old pgj_cron_* names).
  *
  * This is the only cron file that includes PostgreSQL headers: it turns
  * SQL values into the engine's types (cron.h) and back, reports the
@@ -35,6 +36,11 @@
 #include "pgtime.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"				/* VARDATA_ANY; not included by postgres.h on 19 */
+#endif
+
+#include "pg_jobmon.h"
 
 /* Seconds from 1970-01-01 to 2000-01-01, PostgreSQL's epoch. */
 #define CRON_PG_EPOCH_SECS \
@@ -60,11 +66,11 @@ typedef struct CronTimesState
 	int64		last;			/* engine time: results must be <= this */
 } CronTimesState;
 
-PG_FUNCTION_INFO_V1(pgj_cron_next);
-PG_FUNCTION_INFO_V1(pgj_cron_times);
-PG_FUNCTION_INFO_V1(pgj_cron_validate);
-PG_FUNCTION_INFO_V1(pgj_cron_is_valid);
-PG_FUNCTION_INFO_V1(pgj_cron_describe);
+PG_FUNCTION_INFO_V1(jobmon_cron_next);
+PG_FUNCTION_INFO_V1(jobmon_cron_times);
+PG_FUNCTION_INFO_V1(jobmon_cron_validate);
+PG_FUNCTION_INFO_V1(jobmon_cron_is_valid);
+PG_FUNCTION_INFO_V1(jobmon_cron_describe);
 
 static CronSqlCache *cron_sql_cache(FunctionCallInfo fcinfo);
 static const CronExpr *cron_sql_expr(FunctionCallInfo fcinfo, CronSqlCache *cache,
@@ -245,7 +251,7 @@ cron_sql_from_engine(int64 secs, TimestampTz *ts)
  * (never again, @reboot, +infinity, or beyond timestamptz's range).
  */
 Datum
-pgj_cron_next(PG_FUNCTION_ARGS)
+jobmon_cron_next(PG_FUNCTION_ARGS)
 {
 	CronSqlCache *cache = cron_sql_cache(fcinfo);
 	const CronExpr *expr = cron_sql_expr(fcinfo, cache, PG_GETARG_TEXT_PP(0));
@@ -279,7 +285,7 @@ pgj_cron_next(PG_FUNCTION_ARGS)
  * a time, so a LIMIT stops the scan early.
  */
 Datum
-pgj_cron_times(PG_FUNCTION_ARGS)
+jobmon_cron_times(PG_FUNCTION_ARGS)
 {
 	FuncCallContext *funcctx;
 	CronTimesState *st;
@@ -342,7 +348,7 @@ pgj_cron_times(PG_FUNCTION_ARGS)
  * return.  Not strict: a NULL expression is an error too.
  */
 Datum
-pgj_cron_validate(PG_FUNCTION_ARGS)
+jobmon_cron_validate(PG_FUNCTION_ARGS)
 {
 	text	   *t;
 	CronExpr	expr;
@@ -361,7 +367,7 @@ pgj_cron_validate(PG_FUNCTION_ARGS)
  * cron_is_valid(expr text) RETURNS boolean
  */
 Datum
-pgj_cron_is_valid(PG_FUNCTION_ARGS)
+jobmon_cron_is_valid(PG_FUNCTION_ARGS)
 {
 	text	   *t = PG_GETARG_TEXT_PP(0);
 	char	   *str = text_to_cstring(t);
@@ -377,7 +383,7 @@ pgj_cron_is_valid(PG_FUNCTION_ARGS)
  * cron_describe(expr text) RETURNS text: the expression in English.
  */
 Datum
-pgj_cron_describe(PG_FUNCTION_ARGS)
+jobmon_cron_describe(PG_FUNCTION_ARGS)
 {
 	text	   *t = PG_GETARG_TEXT_PP(0);
 	CronExpr	expr;

@@ -23,11 +23,18 @@
 PG_FUNCTION_INFO_V1(jobmon_get_self_id);
 PG_FUNCTION_INFO_V1(jobmon_resubmit);
 
+/*
+ * The context, module state by design: the SQL functions below can only
+ * find it here.
+ */
 static int64 self_job_id = 0;	/* 0: not inside a run */
 static bool self_oneoff = false;
 static Interval resubmit_after;
 static bool resubmit_requested = false;
 
+static void job_context_check_inside(const char *function);
+
+/* Enter the context of a run of job job_id; no resubmission asked yet. */
 void
 jobmon_job_context_set(int64 job_id, bool oneoff)
 {
@@ -36,6 +43,7 @@ jobmon_job_context_set(int64 job_id, bool oneoff)
 	resubmit_requested = false;
 }
 
+/* Leave the run's context. */
 void
 jobmon_job_context_clear(void)
 {
@@ -49,8 +57,9 @@ jobmon_job_context_resubmit(void)
 	return resubmit_requested ? &resubmit_after : NULL;
 }
 
+/* Raise an error unless inside a run; function names the caller. */
 static void
-check_inside_job(const char *function)
+job_context_check_inside(const char *function)
 {
 	if (self_job_id == 0)
 		ereport(ERROR,
@@ -64,14 +73,14 @@ check_inside_job(const char *function)
 Datum
 jobmon_get_self_id(PG_FUNCTION_ARGS)
 {
-	check_inside_job("get_self_id()");
+	job_context_check_inside("get_self_id()");
 	PG_RETURN_INT64(self_job_id);
 }
 
 /*
  * resubmit(run_after interval): run this one-off job again that long after
  * the current run has ended successfully.  The worker passes the request to
- * _run_finish, which applies resubmit_limit.  Returns the job's id.
+ * _worker_end, which applies resubmit_limit.  Returns the job's id.
  */
 Datum
 jobmon_resubmit(PG_FUNCTION_ARGS)
@@ -79,7 +88,7 @@ jobmon_resubmit(PG_FUNCTION_ARGS)
 	Interval   *after;
 	Interval	zero = {0};
 
-	check_inside_job("resubmit()");
+	job_context_check_inside("resubmit()");
 	if (!self_oneoff)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),

@@ -1,14 +1,15 @@
 /*-------------------------------------------------------------------------
  *
  * launcher.c
- *		What the dispatcher (CALL tick()) needs from C: start a background
- *		worker for a run, sleep until the next due time, and be woken early.
+ *		The dispatcher's launcher functions: what the dispatcher (CALL
+ *		jobmon_dispatch()) needs from C to start a background worker for a
+ *		run, sleep until the next due time, and be woken early.
  *
  * The dispatcher is PL/pgSQL; it decides what runs and when.  These
  * functions only do what SQL cannot: register a dynamic background worker
- * that connects as the job's role, and wait on the process latch so that a
- * finished run or a new job wakes the dispatcher at once instead of at its
- * next poll.
+ * that connects as the job's role (worker.c is its other side), and wait
+ * on the process latch so that a finished run or a new job wakes the
+ * dispatcher at once instead of at its next poll.
  *
  *-------------------------------------------------------------------------
  */
@@ -29,9 +30,19 @@
 #include "pg_jobmon.h"
 
 PG_FUNCTION_INFO_V1(jobmon_worker_launch);
-PG_FUNCTION_INFO_V1(jobmon_tick_sleep);
+PG_FUNCTION_INFO_V1(jobmon_dispatch_sleep);
 PG_FUNCTION_INFO_V1(jobmon_latch_set_at_commit);
 PG_FUNCTION_INFO_V1(jobmon_process_exists);
+
+/*
+ * The backend whose latch to set when the current transaction commits
+ * (_latch_set_at_commit), 0 for none: transaction callbacks take no
+ * argument of the caller's.
+ */
+static int	launcher_wake_pid = 0;
+static bool launcher_wake_registered = false;
+
+static void launcher_wake_at_commit(XactEvent event, void *arg);
 
 /*
  * _worker_launch(run_id bigint, role oid, due_at timestamptz) returns the
@@ -55,14 +66,14 @@ jobmon_worker_launch(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied to start a pg_jobmon worker"),
 				 errdetail("Only a superuser can start a process that runs as another role."),
-				 errhint("Call tick() as a superuser, e.g. through start().")));
+				 errhint("CALL jobmon_dispatch() as a superuser, as jobmon_start() schedules it.")));
 
 	memset(&args, 0, sizeof(args));
 	args.run_id = PG_GETARG_INT64(0);
 	args.role = PG_GETARG_OID(1);
 	args.due_at = PG_GETARG_TIMESTAMPTZ(2);
 	args.database = MyDatabaseId;
-	args.launcher_xid = GetTopTransactionId();
+	args.dispatcher_xid = GetTopTransactionId();
 
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
@@ -89,11 +100,12 @@ jobmon_worker_launch(PG_FUNCTION_ARGS)
 }
 
 /*
- * _tick_sleep(seconds float8) waits that long or until the latch is set
- * (by _tick_wake), whichever comes first; returns true when woken early.
+ * _dispatch_sleep(seconds float8) waits that long or until the latch is set
+ * (by _dispatch_wake, through _latch_set_at_commit), whichever comes first;
+ * returns true when woken early.
  */
 Datum
-jobmon_tick_sleep(PG_FUNCTION_ARGS)
+jobmon_dispatch_sleep(PG_FUNCTION_ARGS)
 {
 	float8		seconds = PG_GETARG_FLOAT8(0);
 	long		timeout_ms;
@@ -112,45 +124,46 @@ jobmon_tick_sleep(PG_FUNCTION_ARGS)
 }
 
 /*
- * _latch_set_at_commit(pid integer) sets the latch of that backend when the current
- * transaction commits, ending its _tick_sleep: woken earlier, the
- * dispatcher would not yet see what this transaction planned.  Setting a
- * latch does nothing else, so waking a process that is not sleeping in a
- * tick is harmless.
+ * Transaction callback: at commit, set the latch of launcher_wake_pid;
+ * forget it at commit or abort.
  */
-static int	wake_pid_at_commit = 0;
-static bool wake_callback_registered = false;
-
 static void
-wake_at_commit(XactEvent event, void *arg)
+launcher_wake_at_commit(XactEvent event, void *arg)
 {
 	PGPROC	   *proc;
 
 	switch (event)
 	{
 		case XACT_EVENT_COMMIT:
-			proc = wake_pid_at_commit ? BackendPidGetProc(wake_pid_at_commit) : NULL;
+			proc = launcher_wake_pid ? BackendPidGetProc(launcher_wake_pid) : NULL;
 			if (proc != NULL)
 				SetLatch(&proc->procLatch);
-			wake_pid_at_commit = 0;
+			launcher_wake_pid = 0;
 			break;
 		case XACT_EVENT_ABORT:
-			wake_pid_at_commit = 0;
+			launcher_wake_pid = 0;
 			break;
 		default:
 			break;
 	}
 }
 
+/*
+ * _latch_set_at_commit(pid integer) sets the latch of that backend when the
+ * current transaction commits, ending its _dispatch_sleep: woken earlier,
+ * the dispatcher would not yet see what this transaction planned.  Setting
+ * a latch does nothing else, so waking a process that is not sleeping in
+ * _dispatch_sleep is harmless.
+ */
 Datum
 jobmon_latch_set_at_commit(PG_FUNCTION_ARGS)
 {
-	if (!wake_callback_registered)
+	if (!launcher_wake_registered)
 	{
-		RegisterXactCallback(wake_at_commit, NULL);
-		wake_callback_registered = true;
+		RegisterXactCallback(launcher_wake_at_commit, NULL);
+		launcher_wake_registered = true;
 	}
-	wake_pid_at_commit = PG_GETARG_INT32(0);
+	launcher_wake_pid = PG_GETARG_INT32(0);
 	PG_RETURN_VOID();
 }
 

@@ -3,10 +3,12 @@
  * message.c
  *		Server messages as pg_jobmon records them.
  *
- * A recorded message (a row of job_event) keeps every field of PostgreSQL's
- * ErrorData that a reader needs.  This file turns an ErrorData into those
- * fields, and finds the error that a PL/pgSQL EXCEPTION handler is handling
- * so that log_error(step_id) can record it in one call.
+ * A recorded message, an event (a row of jobmon_event hanging off a step),
+ * keeps every field of PostgreSQL's ErrorData that a reader needs.  This
+ * file names severities as PostgreSQL prints them (for events, and for the
+ * capture levels of the worker), and finds the error that a PL/pgSQL
+ * EXCEPTION handler is handling so that log_error(step_id) can record it in
+ * one call.
  *
  * PL/pgSQL keeps the error being handled in its execution state
  * (PLpgSQL_execstate.cur_error) and otherwise shows it only item by item
@@ -38,7 +40,7 @@
 
 PG_FUNCTION_INFO_V1(jobmon_handled_error);
 
-static bool is_plpgsql_frame(const ErrorContextCallback *ecxt);
+static bool message_is_plpgsql_frame(const ErrorContextCallback *ecxt);
 
 /*
  * The severity name PostgreSQL prints for an error level.
@@ -78,6 +80,19 @@ jobmon_severity_name(int elevel)
 }
 
 /*
+ * The error level of a severity name from DEBUG5 to WARNING (a job's
+ * capture_level); 0 for any other name, such as NONE.
+ */
+int
+jobmon_severity_elevel(const char *name)
+{
+	for (int elevel = DEBUG5; elevel <= WARNING; elevel++)
+		if (strcmp(name, jobmon_severity_name(elevel)) == 0)
+			return elevel;
+	return 0;
+}
+
+/*
  * _handled_error() returns the error that the nearest PL/pgSQL EXCEPTION
  * handler up the call stack is handling, as (severity, sqlstate, message,
  * detail, hint, context, schema_name, table_name, column_name,
@@ -97,7 +112,7 @@ jobmon_handled_error(PG_FUNCTION_ARGS)
 
 	for (ecxt = error_context_stack; ecxt != NULL; ecxt = ecxt->previous)
 	{
-		if (is_plpgsql_frame(ecxt))
+		if (message_is_plpgsql_frame(ecxt))
 		{
 			PLpgSQL_execstate *estate = (PLpgSQL_execstate *) ecxt->arg;
 
@@ -145,7 +160,7 @@ jobmon_handled_error(PG_FUNCTION_ARGS)
  * Is this error context entry the one of an executing PL/pgSQL function?
  */
 static bool
-is_plpgsql_frame(const ErrorContextCallback *ecxt)
+message_is_plpgsql_frame(const ErrorContextCallback *ecxt)
 {
 	Dl_info		info;
 	const char *base;

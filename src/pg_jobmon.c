@@ -1,11 +1,48 @@
 /*-------------------------------------------------------------------------
  *
  * pg_jobmon.c
- *		Module entry point of pg_jobmon.
+ *		Module entry point of pg_jobmon, and the map of its C parts.
  *
- * pg_jobmon is mostly PL/pgSQL; its C parts (the cron engine, the capture
- * of server messages) live in files of their own.  This file holds what the
- * shared library needs exactly once.
+ * Words, with one meaning each across SQL, C and docs:
+ *
+ * - A logged job is a row of job_log, written through the logging API of
+ *	 pg_jobmon 1.x (add_job .. close_job); a step is a row of job_detail,
+ *	 one stage of a logged job; an event is a structured server message
+ *	 (severity, SQLSTATE, detail, hint ...) hanging off a step, a row of
+ *	 jobmon_event.
+ * - A scheduled job is a definition (a row of jobmon_job): commands to
+ *	 execute, as which role, when (its rows of jobmon_schedule), and how.  A
+ *	 one-off job is one submitted by submit_job, to execute once, soon.
+ * - A run is one execution of a job (a row of jobmon_run).  A run is
+ *	 logged as one logged job, with one step per command.
+ * - The dispatcher (the procedure jobmon_dispatch, which pg_cron calls
+ *	 each minute) plans the due runs and launches workers: background
+ *	 workers that execute runs.
+ * - Settings are rows of jobmon_config.
+ *
+ * pg_jobmon is mostly PL/pgSQL; its C parts do what SQL cannot:
+ *
+ *	cron engine		cron_parse.c, cron_next.c, cron_describe.c (pure C99,
+ *					cron.h), and cron_sql.c, its SQL functions
+ *	dispatcher		launcher.c: the dispatcher's launcher functions (start
+ *					a worker, sleep until due, be woken early)
+ *	worker			worker.c: the background worker's life and signals
+ *	bookkeeping		bookkeeping.c: the worker's calls to the extension's
+ *					SQL functions, declared in bookkeeping_calls.h (the
+ *					contract between this library and the installed schema)
+ *	commands		command.c: executing a job's commands as the job's role
+ *	capture			capture.c: the messages a job's commands raise
+ *	messages		message.c: severity names, and the error a PL/pgSQL
+ *					handler is handling (log_error)
+ *	job context		job_context.c: get_self_id() and resubmit() in a run
+ *	legacy			legacy.c: old C symbols that frozen install scripts name
+ *
+ * pg_jobmon.h is what several of them share; worker_internal.h is what the
+ * worker's files share.  SQL-callable C functions and exported symbols
+ * carry the prefix jobmon_ (the engine's, cron_); sql/c_functions.sql
+ * declares the SQL side of each.
+ *
+ * This file holds what the shared library needs exactly once.
  *
  *-------------------------------------------------------------------------
  */
@@ -13,4 +50,12 @@
 
 #include "fmgr.h"
 
+#if PG_VERSION_NUM < 150000
+#error "pg_jobmon needs PostgreSQL 15 or later"
+#endif
+
+#if PG_VERSION_NUM >= 180000
+PG_MODULE_MAGIC_EXT(.name = "pg_jobmon");
+#else
 PG_MODULE_MAGIC;
+#endif

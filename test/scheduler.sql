@@ -3,21 +3,21 @@
 -- these tests commit: they run outside a transaction block, name their
 -- jobs uniquely and drop what they created at the end (test_cleanup()).
 --
--- The tick runs on a dblink connection of its own, as pg_cron would run
+-- The dispatcher runs on a dblink connection of its own, as pg_cron would run
 -- it; tests wait for run states with a timeout, never for a fixed time.
 
 CREATE FUNCTION pg_temp.tick_start() RETURNS void LANGUAGE sql AS $$
     SELECT dblink_connect('test_tick', format('dbname=%s host=%s port=%s', current_database(),
         btrim(split_part(current_setting('unix_socket_directories'), ',', 1)), current_setting('port')));
-    SELECT dblink_send_query('test_tick', 'CALL jobmon.tick(''10 minutes'')');
+    SELECT dblink_send_query('test_tick', 'CALL jobmon.jobmon_dispatch(''10 minutes'')');
     SELECT
 $$;
 
--- stop() must commit before the tick can see it: a procedure, called
+-- jobmon_stop() must commit before the dispatcher can see it: a procedure, called
 -- with CALL pg_temp.tick_stop().
 CREATE PROCEDURE pg_temp.tick_stop() LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM jobmon.stop();
+    PERFORM jobmon.jobmon_stop();
     COMMIT;
     PERFORM count(*) FROM dblink_get_result('test_tick', false) AS t(x text);
     PERFORM dblink_disconnect('test_tick');
@@ -44,14 +44,14 @@ $$;
 
 -- The finished runs of a job, by name.
 CREATE FUNCTION pg_temp.finished_runs(p_name text) RETURNS bigint LANGUAGE sql AS $$
-    SELECT count(*) FROM jobmon.job_run r
+    SELECT count(*) FROM jobmon.jobmon_run r
     WHERE r.job_name = p_name AND r.status NOT IN ('blocked', 'waiting', 'starting', 'running')
 $$;
 
 -- Drop the jobs whose names start with p_prefix, with their history
 -- (first their dependencies, which would stop drop_job()).
 CREATE FUNCTION pg_temp.test_cleanup(p_prefix text) RETURNS void LANGUAGE sql AS $$
-    UPDATE jobmon.job j SET depends_on = NULL WHERE j.name LIKE p_prefix || '%';
-    SELECT jobmon.drop_job(j.job_id, true) FROM jobmon.job j WHERE j.name LIKE p_prefix || '%';
+    UPDATE jobmon.jobmon_job j SET depends_on = NULL WHERE j.name LIKE p_prefix || '%';
+    SELECT jobmon.drop_job(j.job_id, true) FROM jobmon.jobmon_job j WHERE j.name LIKE p_prefix || '%';
     SELECT
 $$;

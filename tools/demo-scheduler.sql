@@ -1,5 +1,5 @@
 -- The "make demo" tour of the scheduler, run by demo.sh after demo.sql
--- while a tick dispatches in the background (as pg_cron would call it).
+-- while a dispatcher dispatches in the background (as pg_cron would call it).
 \pset footer off
 \pset null ''
 SET client_min_messages = warning;
@@ -27,7 +27,7 @@ SELECT jobmon.create_job(jsonb_build_object(
                                               WHEN 'success' THEN interval '4 seconds'
                                               ELSE interval '1 minute' END$$)) AS adaptive_id \gset
 
-SELECT job_id, name, array_to_string(commands, ' / ') AS commands, crons, dates FROM jobmon.my_jobs ORDER BY job_id;
+SELECT job_id, name, array_to_string(commands, ' / ') AS commands, crons, dates FROM jobmon.jobmon_my_jobs ORDER BY job_id;
 
 \echo '== Waiting (at most 30 seconds) until each job has run three times...'
 -- Runs that ended with a job_log row: those are the ones check_job_status sees.
@@ -36,9 +36,9 @@ DECLARE
     v_until timestamptz := clock_timestamp() + interval '30 seconds';
 BEGIN
     WHILE clock_timestamp() < v_until AND EXISTS (
-        SELECT FROM jobmon.my_jobs j
+        SELECT FROM jobmon.jobmon_my_jobs j
         WHERE j.name LIKE 'demo %'
-          AND (SELECT count(*) FROM jobmon.my_log r
+          AND (SELECT count(*) FROM jobmon.jobmon_my_log r
                WHERE r.job_id = j.job_id AND r.log_id IS NOT NULL
                  AND r.status NOT IN ('waiting', 'starting', 'running')) < 3)
     LOOP
@@ -46,23 +46,23 @@ BEGIN
     END LOOP;
 END $$;
 -- Stop the background tick: the picture below no longer changes.
-SELECT jobmon.stop() \g /dev/null
+SELECT jobmon.jobmon_stop() \g /dev/null
 
 \echo
-\echo '== timers: next and last run of each job'
-SELECT job_name, schedule, last_status, time_since, time_left FROM jobmon.timers;
+\echo '== jobmon_timers: next and last run of each job'
+SELECT job_name, schedule, last_status, time_since, time_left FROM jobmon.jobmon_timers;
 
-\echo '== my_log joined with job_detail through log_id: the runs and their steps'
+\echo '== jobmon_my_log joined with job_detail through log_id: the runs and their steps'
 SELECT r.run_id, r.job_name, r.status AS run_status, to_char(r.started_at, 'HH24:MI:SS.MS') AS started,
        d.action AS step, d.status AS step_status, d.message
-FROM jobmon.my_log r
+FROM jobmon.jobmon_my_log r
 LEFT JOIN jobmon.job_detail d ON d.job_id = r.log_id
 WHERE r.job_name LIKE 'demo %'
 ORDER BY r.run_id, d.step_id;
 
-\echo '== job_event: the error of a failed run, with the fields of a PostgreSQL error'
+\echo '== jobmon_event: the error of a failed run, with the fields of a PostgreSQL error'
 SELECT e.severity, e.sqlstate, e.message, e.table_name, e.constraint_name
-FROM jobmon.my_log r JOIN jobmon.job_event e ON e.job_id = r.log_id
+FROM jobmon.jobmon_my_log r JOIN jobmon.jobmon_event e ON e.job_id = r.log_id
 WHERE r.job_id = :failing_id
 ORDER BY e.event_id LIMIT 1;
 

@@ -16,6 +16,8 @@ sudo=""
 
 tools/deps.sh
 make -s
+# Scripts of versions that no longer exist would join the update paths.
+$sudo rm -f "$(pg_config --sharedir)/extension/pg_jobmon--"*.sql
 $sudo make -s install >/dev/null
 
 case "$target" in

@@ -19,7 +19,7 @@ SELECT results_eq(format('SELECT status, message FROM jobmon.job_detail WHERE jo
                   $$VALUES ('CRITICAL', 'ERROR: duplicate key value violates unique constraint "sql_step_target_pkey"')$$,
                   'the failed step is CRITICAL with the error message');
 SELECT results_eq(format($$SELECT severity, sqlstate, schema_name, table_name, constraint_name, detail
-                          FROM jobmon.job_event e JOIN jobmon.job_detail d USING (step_id)
+                          FROM jobmon.jobmon_event e JOIN jobmon.job_detail d USING (step_id)
                           WHERE d.job_id = %s AND d.action = 'duplicate key'$$, :job),
                   $$VALUES ('ERROR', '23505', 'public', 'sql_step_target', 'sql_step_target_pkey', 'Key (id)=(1) already exists.')$$,
                   'the failure is recorded as a structured event with its fields');
@@ -38,7 +38,7 @@ SELECT results_eq($$SELECT j.status, d.action, d.status, d.message FROM jobmon.j
 SELECT jobmon.sql_job('sql job failing', 'SELECT 1/0') AS result \gset
 SELECT ok(:'result' ~ '^Job ID \d+ failed. See job_detail table for more details$', 'sql_job reports a failure');
 SELECT results_eq($$SELECT j.status, d.status, d.message, e.sqlstate FROM jobmon.job_log j JOIN jobmon.job_detail d USING (job_id)
-                    JOIN jobmon.job_event e USING (step_id)
+                    JOIN jobmon.jobmon_event e USING (step_id)
                     WHERE j.job_name = 'SQL JOB FAILING' ORDER BY j.job_id DESC LIMIT 1$$,
                   $$VALUES ('CRITICAL', 'CRITICAL', 'ERROR: division by zero', '22012')$$,
                   'a failed sql_job is CRITICAL, with the error on its step and as an event');

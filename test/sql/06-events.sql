@@ -13,11 +13,11 @@ SELECT jobmon.log_event(:step, 'notice', '01000', 'vacuum skipped', 'Table busy.
                         'public', 'event_target', 'qty', 'integer', 'qty_positive') AS event \gset
 SELECT results_eq(format($$SELECT job_id, step_id, severity, sqlstate, message, detail, hint, context, schema_name,
                                   table_name, column_name, datatype_name, constraint_name
-                           FROM jobmon.job_event WHERE event_id = %s$$, :event),
+                           FROM jobmon.jobmon_event WHERE event_id = %s$$, :event),
                   format($$VALUES (%s::bigint, %s::bigint, 'NOTICE', '01000', 'vacuum skipped', 'Table busy.', 'Run it later.',
                                    'in a test', 'public', 'event_target', 'qty', 'integer', 'qty_positive')$$, :job, :step),
                   'log_event records every field, severity in upper case');
-SELECT ok((SELECT event_time BETWEEN now() AND clock_timestamp() FROM jobmon.job_event WHERE event_id = :event),
+SELECT ok((SELECT event_time BETWEEN now() AND clock_timestamp() FROM jobmon.jobmon_event WHERE event_id = :event),
           'the event has the time it was recorded');
 SELECT lives_ok(format($$SELECT jobmon.log_event(%s, 'WARNING', NULL, 'only a message')$$, :step),
                 'log_event needs only step, severity, SQLSTATE (may be NULL) and message');
@@ -43,11 +43,11 @@ EXCEPTION WHEN check_violation THEN
 END $$;
 SELECT results_eq(
     $$SELECT e.severity, e.sqlstate, e.message, e.detail, e.schema_name, e.table_name, e.constraint_name
-      FROM events_result r JOIN jobmon.job_event e USING (event_id)$$,
+      FROM events_result r JOIN jobmon.jobmon_event e USING (event_id)$$,
     $$VALUES ('ERROR', '23514', 'new row for relation "event_target" violates check constraint "qty_positive"',
               'Failing row contains (1, -5).', 'public', 'event_target', 'qty_positive')$$,
     'log_error records the handled error with its detail and object names');
-SELECT ok((SELECT e.context LIKE '%PL/pgSQL function inline_code_block%' FROM events_result r JOIN jobmon.job_event e USING (event_id)),
+SELECT ok((SELECT e.context LIKE '%PL/pgSQL function inline_code_block%' FROM events_result r JOIN jobmon.jobmon_event e USING (event_id)),
           'log_error records the error''s context');
 SELECT results_eq(format('SELECT status, message FROM jobmon.job_detail WHERE step_id = %s', :fstep),
                   $$VALUES ('CRITICAL', 'ERROR: new row for relation "event_target" violates check constraint "qty_positive"')$$,
@@ -63,7 +63,7 @@ BEGIN
 EXCEPTION WHEN OTHERS THEN
     PERFORM jobmon.log_error(current_setting('events.step')::bigint);
 END $$;
-SELECT results_eq(format('SELECT sqlstate, column_name, table_name FROM jobmon.job_event WHERE step_id = %s', :nstep),
+SELECT results_eq(format('SELECT sqlstate, column_name, table_name FROM jobmon.jobmon_event WHERE step_id = %s', :nstep),
                   $$VALUES ('23502', 'qty', 'event_target')$$, 'a not-null violation is recorded with its column');
 
 -- Nested: the innermost active handler's error is the one recorded.
@@ -79,7 +79,7 @@ EXCEPTION WHEN division_by_zero THEN
         PERFORM jobmon.log_error(current_setting('events.step')::bigint);
     END;
 END $$;
-SELECT results_eq(format('SELECT sqlstate, message FROM jobmon.job_event WHERE step_id = %s', :xstep),
+SELECT results_eq(format('SELECT sqlstate, message FROM jobmon.jobmon_event WHERE step_id = %s', :xstep),
                   $$VALUES ('22P02', 'invalid input syntax for type integer: "abc"')$$,
                   'a nested handler records its own error');
 

@@ -29,7 +29,7 @@ SELECT ok((SELECT count(*) > 0 FROM jobmon.check_job_status()), 'check_job_statu
 SELECT throws_ok(format('UPDATE jobmon.job_log SET status = ''OK'' WHERE job_id = %s', :job), '42501', NULL,
                  'the role cannot rewrite the log directly');
 SELECT throws_ok('DELETE FROM jobmon.job_detail', '42501', NULL, 'nor delete from it');
-SELECT throws_ok($$SELECT jobmon.config_set('log_user', 'postgres')$$, '42501',
+SELECT throws_ok($$SELECT jobmon.jobmon_config_set('log_user', 'postgres')$$, '42501',
                  'permission denied to change pg_jobmon settings', 'nor change the settings');
 SELECT is((SELECT count(*)::int FROM information_schema.columns
            WHERE table_schema = 'jobmon' AND column_name ~* 'pass|pwd|secret'), 0,

@@ -113,14 +113,14 @@ SELECT results_eq(
     'job_detail is restored row for row');
 SELECT results_eq(
     'SELECT event_id, job_id, step_id, event_time, severity, sqlstate, message, detail, hint, context, '
-    'schema_name, table_name, column_name, datatype_name, constraint_name FROM jobmon.job_event ORDER BY event_id',
+    'schema_name, table_name, column_name, datatype_name, constraint_name FROM jobmon.jobmon_event ORDER BY event_id',
     pg_temp.t15_restored(
         'SELECT event_id, job_id, step_id, event_time, severity, sqlstate, message, detail, hint, context, '
-        'schema_name, table_name, column_name, datatype_name, constraint_name FROM jobmon.job_event ORDER BY event_id',
+        'schema_name, table_name, column_name, datatype_name, constraint_name FROM jobmon.jobmon_event ORDER BY event_id',
         'event_id bigint, job_id bigint, step_id bigint, event_time timestamptz, severity text, sqlstate text, '
         'message text, detail text, hint text, context text, schema_name text, table_name text, column_name text, '
         'datatype_name text, constraint_name text'),
-    'job_event is restored row for row');
+    'jobmon_event is restored row for row');
 SELECT results_eq(
     'SELECT job_name, warn_threshold, error_threshold, active, sensitivity, escalate FROM jobmon.job_check_config ORDER BY job_name',
     pg_temp.t15_restored(
@@ -155,7 +155,7 @@ SELECT results_eq(
 SELECT results_eq(
     pg_temp.t15_restored(
         $$SELECT e.severity, e.sqlstate, e.message, e.detail, e.hint, e.table_name, d.action
-          FROM jobmon.job_event e JOIN jobmon.job_detail d USING (step_id)
+          FROM jobmon.jobmon_event e JOIN jobmon.job_detail d USING (step_id)
           WHERE e.message LIKE 't15%'$$,
         'severity text, sqlstate text, message text, detail text, hint text, table_name text, action text'),
     $$VALUES ('ERROR'::text, '22012'::text, 't15 division by zero'::text, 't15 detail'::text, 't15 hint'::text,
@@ -191,7 +191,7 @@ SELECT cmp_ok((SELECT job_id FROM t15_new), '>', (SELECT max(job_id) FROM jobmon
               'add_job in the restored database gets a job_id above every restored one');
 SELECT cmp_ok((SELECT step_id FROM t15_new), '>', (SELECT max(step_id) FROM jobmon.job_detail),
               'add_step in the restored database gets a step_id above every restored one');
-SELECT cmp_ok((SELECT event_id FROM t15_new), '>', (SELECT max(event_id) FROM jobmon.job_event),
+SELECT cmp_ok((SELECT event_id FROM t15_new), '>', (SELECT max(event_id) FROM jobmon.jobmon_event),
               'log_event in the restored database gets an event_id above every restored one');
 
 DO $$ BEGIN PERFORM dblink_disconnect('t15_restored'); END $$;

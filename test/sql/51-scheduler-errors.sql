@@ -30,10 +30,10 @@ EXCEPTION WHEN OTHERS THEN
 END $$;
 
 SELECT jobmon.create_job('{"name": "s51 job", "cron": "0 9 * * *", "commands": "SELECT 1"}') AS job \gset
-SELECT schedule_id AS sched FROM jobmon.job_schedule WHERE job_id = :job \gset
+SELECT schedule_id AS sched FROM jobmon.jobmon_schedule WHERE job_id = :job \gset
 -- Ids that no job or schedule has.
-SELECT last_value + 1000 AS no_job FROM jobmon.job_job_id_seq \gset
-SELECT last_value + 1000 AS no_sched FROM jobmon.job_schedule_schedule_id_seq \gset
+SELECT last_value + 1000 AS no_job FROM jobmon.jobmon_job_job_id_seq \gset
+SELECT last_value + 1000 AS no_sched FROM jobmon.jobmon_schedule_schedule_id_seq \gset
 
 -- The options document
 SELECT throws_ok($$SELECT jobmon.create_job(NULL::jsonb)$$, '22004',
@@ -147,7 +147,7 @@ SELECT throws_ok(format('SELECT jobmon.disable_schedule(%s)', :no_sched), '42704
                  format('schedule %s does not exist', :no_sched), 'a schedule that does not exist');
 SELECT throws_ok(format($$SELECT jobmon.dyn_override(%s, NULL)$$, :sched), '22004',
                  'argument p_next_time of dyn_override() must not be NULL', 'dyn_override to NULL');
-SELECT is((SELECT count(*)::int FROM jobmon.job WHERE job_id > :job), 0,
+SELECT is((SELECT count(*)::int FROM jobmon.jobmon_job WHERE job_id > :job), 0,
           'none of the failed calls left a job behind');
 
 -- Another role's job is reported like one that does not exist.
@@ -168,7 +168,7 @@ SELECT throws_ok(format('SELECT jobmon.add_schedule(%s, %L::timestamptz[])', :jo
 SELECT throws_ok($$SELECT jobmon.create_job('{"commands": "SELECT 1", "dates": "2030-01-01", "timezone": "Z"}')$$, '22023',
                  'invalid value for option "timezone" of create_job()', 'a zone abbreviation cron_next() rejects');
 SELECT jobmon.set_job_attribute(:job, 'max_instances', '007') \g /dev/null
-SELECT is((SELECT max_instances FROM jobmon.job WHERE job_id = :job), 7,
+SELECT is((SELECT max_instances FROM jobmon.jobmon_job WHERE job_id = :job), 7,
           'set_job_attribute reads max_instances "007" as 7');
 SET ROLE jobmon_test_s51_eve;
 SELECT throws_ok(format('SELECT jobmon.disable_schedule(%s)', :sched), '42704',

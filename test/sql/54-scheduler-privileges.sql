@@ -46,7 +46,7 @@ $$;
 BEGIN;
 SELECT plan(66);
 -- Start from nobody allowed, whatever an interrupted run left.
-DELETE FROM jobmon.scheduler_role WHERE role_name LIKE 'jm\_%';
+DELETE FROM jobmon.jobmon_scheduler_role WHERE role_name LIKE 'jm\_%';
 -- The schema, as a role that logs has it (doc/pg_jobmon.md): what stops
 -- them now is the scheduler's own check.
 GRANT USAGE ON SCHEMA jobmon TO jm_alice, jm_bob, jm_dbo;
@@ -81,11 +81,11 @@ SELECT lives_ok($$SELECT jobmon.grant_scheduler('jm_alice')$$, 'a superuser allo
 -- As whom a job may run
 SET ROLE jm_alice;
 SELECT jobmon.create_job('{"name": "jm54 alice", "cron": "0 1 * * *", "commands": "SELECT 1"}') AS a_job \gset
-SELECT is((SELECT (owner, run_as)::text FROM jobmon.job WHERE job_id = :a_job), '(jm_alice,jm_alice)',
+SELECT is((SELECT (owner, run_as)::text FROM jobmon.jobmon_job WHERE job_id = :a_job), '(jm_alice,jm_alice)',
           'alice''s job is hers and runs as her');
 SELECT jobmon.create_job('{"name": "jm54 alice self", "cron": "0 1 * * *", "commands": "SELECT 1",
                            "run_as": "jm_alice"}') AS a_self \gset
-SELECT is((SELECT run_as::text FROM jobmon.job WHERE job_id = :a_self), 'jm_alice', 'run_as herself, explicitly');
+SELECT is((SELECT run_as::text FROM jobmon.jobmon_job WHERE job_id = :a_self), 'jm_alice', 'run_as herself, explicitly');
 SELECT throws_ok($$SELECT jobmon.create_job('{"cron": "0 1 * * *", "commands": "SELECT 1", "run_as": "jm_group"}')$$,
                  '28000', 'role "jm_group" cannot log in, so no job can run as it',
                  'run_as a role she is a member of that cannot log in is refused');
@@ -96,7 +96,7 @@ ALTER ROLE jm_group LOGIN;
 SET ROLE jm_alice;
 SELECT jobmon.create_job('{"name": "jm54 alice group", "cron": "0 1 * * *", "commands": "SELECT 1",
                            "run_as": "jm_group"}') AS a_group \gset
-SELECT is((SELECT (owner, run_as)::text FROM jobmon.job WHERE job_id = :a_group), '(jm_alice,jm_group)',
+SELECT is((SELECT (owner, run_as)::text FROM jobmon.jobmon_job WHERE job_id = :a_group), '(jm_alice,jm_group)',
           'once it can log in, alice''s job runs as a role she is a member of');
 SELECT throws_ok($$SELECT jobmon.create_job('{"cron": "0 1 * * *", "commands": "SELECT 1", "run_as": "jm_bob"}')$$,
                  '42501', 'permission denied to run jobs as role "jm_bob"', 'but not as bob, whom she is not');
@@ -112,7 +112,7 @@ SELECT jobmon.create_job('{"name": "jm54 root as bob", "cron": "0 1 * * *", "com
                            "run_as": "jm_bob"}') AS s_bob \gset
 SELECT jobmon.create_job('{"name": "jm54 root as alice", "cron": "0 1 * * *", "commands": "SELECT 1",
                            "run_as": "jm_alice"}') AS s_alice \gset
-SELECT is((SELECT array_agg(run_as::text ORDER BY job_id) FROM jobmon.job WHERE job_id IN (:s_bob, :s_alice)),
+SELECT is((SELECT array_agg(run_as::text ORDER BY job_id) FROM jobmon.jobmon_job WHERE job_id IN (:s_bob, :s_alice)),
           ARRAY['jm_bob', 'jm_alice'], 'a superuser may create jobs that run as anyone');
 SELECT throws_ok($$SELECT jobmon.create_job('{"cron": "0 1 * * *", "commands": "SELECT 1", "run_as": "jm_carol"}')$$,
                  '28000', 'role "jm_carol" cannot log in, so no job can run as it',
@@ -120,51 +120,51 @@ SELECT throws_ok($$SELECT jobmon.create_job('{"cron": "0 1 * * *", "commands": "
 SET ROLE jm_bob;
 SELECT jobmon.create_job('{"name": "jm54 bob", "cron": "0 1 * * *", "commands": "SELECT 1"}') AS b_job \gset
 RESET ROLE;
-SELECT schedule_id AS a_sched FROM jobmon.job_schedule WHERE job_id = :a_job \gset
+SELECT schedule_id AS a_sched FROM jobmon.jobmon_schedule WHERE job_id = :a_job \gset
 
--- Runs, as the tick and the workers would have left them, with their logs.
+-- Runs, as the dispatcher and the workers would have left them, with their logs.
 WITH l AS (
     INSERT INTO jobmon.job_log (owner, job_name, start_time, end_time, status, pid)
-    SELECT run_as, upper(name), now(), now(), 'OK', 0 FROM jobmon.job WHERE job_id IN (:a_job, :s_alice, :b_job, :s_bob)
+    SELECT run_as, upper(name), now(), now(), 'OK', 0 FROM jobmon.jobmon_job WHERE job_id IN (:a_job, :s_alice, :b_job, :s_bob)
     RETURNING job_id AS log_id, job_name)
-INSERT INTO jobmon.job_run (job_id, job_name, owner, run_as, due_at, status, log_id, started_at, finished_at)
+INSERT INTO jobmon.jobmon_run (job_id, job_name, owner, run_as, due_at, status, log_id, started_at, finished_at)
 SELECT j.job_id, j.name, j.owner, j.run_as, now(), 'success', l.log_id, now(), now()
-FROM jobmon.job j JOIN l ON l.job_name = upper(j.name);
-INSERT INTO jobmon.job_run (job_id, job_name, owner, run_as, due_at, status, started_at)
-SELECT job_id, name, owner, run_as, now(), 'running', now() FROM jobmon.job WHERE job_id = :a_job
+FROM jobmon.jobmon_job j JOIN l ON l.job_name = upper(j.name);
+INSERT INTO jobmon.jobmon_run (job_id, job_name, owner, run_as, due_at, status, started_at)
+SELECT job_id, name, owner, run_as, now(), 'running', now() FROM jobmon.jobmon_job WHERE job_id = :a_job
 RETURNING run_id AS a_running \gset
-SELECT run_id AS a_run, log_id AS a_log FROM jobmon.job_run WHERE job_id = :a_job AND status = 'success' \gset
-SELECT run_id AS b_run, log_id AS b_log FROM jobmon.job_run WHERE job_id = :b_job \gset
+SELECT run_id AS a_run, log_id AS a_log FROM jobmon.jobmon_run WHERE job_id = :a_job AND status = 'success' \gset
+SELECT run_id AS b_run, log_id AS b_log FROM jobmon.jobmon_run WHERE job_id = :b_job \gset
 INSERT INTO jobmon.job_detail (job_id, action, start_time, status, message)
 VALUES (:b_log, 'SELECT 1', now(), 'OK', '1 row') RETURNING step_id AS b_step \gset
 
 -- Who sees which job
 SET ROLE jm_alice;
-SELECT set_eq($$SELECT job_id FROM jobmon.my_jobs WHERE name LIKE 'jm54 %'$$,
+SELECT set_eq($$SELECT job_id FROM jobmon.jobmon_my_jobs WHERE name LIKE 'jm54 %'$$,
               ARRAY[:a_job, :a_self, :a_group, :s_alice]::bigint[],
-              'alice sees in my_jobs the jobs she owns and the job that runs as her');
-SELECT is((SELECT count(*)::int FROM jobmon.my_jobs WHERE owner <> 'jm_alice' AND run_as <> 'jm_alice'), 0,
+              'alice sees in jobmon_my_jobs the jobs she owns and the job that runs as her');
+SELECT is((SELECT count(*)::int FROM jobmon.jobmon_my_jobs WHERE owner <> 'jm_alice' AND run_as <> 'jm_alice'), 0,
           'and no job that is neither hers nor runs as her');
-SELECT set_eq($$SELECT job_id FROM jobmon.job WHERE name LIKE 'jm54 %'$$,
+SELECT set_eq($$SELECT job_id FROM jobmon.jobmon_job WHERE name LIKE 'jm54 %'$$,
               ARRAY[:a_job, :a_self, :a_group, :s_alice]::bigint[], 'so does the job table');
-SELECT set_eq($$SELECT job_id FROM jobmon.timers WHERE job_name LIKE 'jm54 %'$$,
-              ARRAY[:a_job, :a_self, :a_group, :s_alice]::bigint[], 'and the timers view');
-SELECT is((SELECT count(*)::int FROM jobmon.job_schedule WHERE job_id IN (:b_job, :s_bob)), 0,
+SELECT set_eq($$SELECT job_id FROM jobmon.jobmon_timers WHERE job_name LIKE 'jm54 %'$$,
+              ARRAY[:a_job, :a_self, :a_group, :s_alice]::bigint[], 'and the jobmon_timers view');
+SELECT is((SELECT count(*)::int FROM jobmon.jobmon_schedule WHERE job_id IN (:b_job, :s_bob)), 0,
           'alice sees no schedule of bob''s jobs');
-SELECT is((SELECT count(*)::int FROM jobmon.job_audit WHERE job_id IN (:b_job, :s_bob)), 0,
+SELECT is((SELECT count(*)::int FROM jobmon.jobmon_audit WHERE job_id IN (:b_job, :s_bob)), 0,
           'nor their audit rows');
-SELECT set_eq($$SELECT job_id FROM jobmon.my_log WHERE job_name LIKE 'jm54 %'$$,
+SELECT set_eq($$SELECT job_id FROM jobmon.jobmon_my_log WHERE job_name LIKE 'jm54 %'$$,
               ARRAY[:a_job, :a_job, :s_alice]::bigint[], 'alice sees the runs of her jobs and of the job run as her');
-SELECT is((SELECT count(*)::int FROM jobmon.job_run WHERE job_id IN (:b_job, :s_bob)), 0,
+SELECT is((SELECT count(*)::int FROM jobmon.jobmon_run WHERE job_id IN (:b_job, :s_bob)), 0,
           'but no run of bob''s');
 SELECT is_empty(format('SELECT * FROM jobmon.get_job(%s)', :b_job), 'get_job() of bob''s job is empty for alice');
 SELECT is_empty($$SELECT * FROM jobmon.get_owned_jobs('jm_bob')$$, 'so is get_owned_jobs(''jm_bob'')');
 RESET ROLE;
 SET ROLE jm_bob;
-SELECT set_eq($$SELECT job_id FROM jobmon.my_jobs WHERE name LIKE 'jm54 %'$$, ARRAY[:b_job, :s_bob]::bigint[],
+SELECT set_eq($$SELECT job_id FROM jobmon.jobmon_my_jobs WHERE name LIKE 'jm54 %'$$, ARRAY[:b_job, :s_bob]::bigint[],
               'bob sees his job and the job that runs as him, none of alice''s');
 RESET ROLE;
-SELECT set_eq($$SELECT job_id FROM jobmon.my_jobs WHERE name LIKE 'jm54 %'$$,
+SELECT set_eq($$SELECT job_id FROM jobmon.jobmon_my_jobs WHERE name LIKE 'jm54 %'$$,
               ARRAY[:a_job, :a_self, :a_group, :s_alice, :b_job, :s_bob]::bigint[], 'a superuser sees every job');
 
 -- Who changes which job: to bob, alice's job does not exist.
@@ -199,7 +199,7 @@ SELECT throws_ok(format('SELECT jobmon.set_job_attribute(%s, %L, %L)', :s_bob, '
 SELECT lives_ok(format('SELECT jobmon.run_job(%s)', :s_bob), 'bob runs the job that runs as him');
 SELECT lives_ok(format('SELECT jobmon.drop_job(%s)', :s_bob), 'and drops it');
 RESET ROLE;
-SELECT is((SELECT changed_by::text FROM jobmon.job_audit WHERE job_id = :s_bob AND action = 'drop'), 'jm_bob',
+SELECT is((SELECT changed_by::text FROM jobmon.jobmon_audit WHERE job_id = :s_bob AND action = 'drop'), 'jm_bob',
           'the audit names bob');
 SELECT lives_ok(format('SELECT jobmon.set_job_attribute(%s, %L, %L)', :a_job, 'comments', 'root was here'),
                 'a superuser changes alice''s job');
@@ -207,32 +207,32 @@ SELECT lives_ok(format('SELECT jobmon.deactivate_job(%s)', :b_job), 'and deactiv
 
 -- Nobody writes the tables or calls the internals directly.
 SET ROLE jm_alice;
-SELECT throws_ok($$INSERT INTO jobmon.job (name, owner, run_as, commands, timezone)
+SELECT throws_ok($$INSERT INTO jobmon.jobmon_job (name, owner, run_as, commands, timezone)
                    VALUES ('jm54 forged', 'jm_alice', 'postgres', '{SELECT 1}', 'UTC')$$,
                  '42501', NULL, 'alice cannot insert a job directly');
-SELECT throws_ok(format('UPDATE jobmon.job SET run_as = %L WHERE job_id = %s', 'postgres', :a_job),
+SELECT throws_ok(format('UPDATE jobmon.jobmon_job SET run_as = %L WHERE job_id = %s', 'postgres', :a_job),
                  '42501', NULL, 'nor update her job');
-SELECT throws_ok(format('DELETE FROM jobmon.job WHERE job_id = %s', :a_job), '42501', NULL, 'nor delete it');
-SELECT throws_ok(format('UPDATE jobmon.job_schedule SET next_fire = now() WHERE schedule_id = %s', :a_sched),
+SELECT throws_ok(format('DELETE FROM jobmon.jobmon_job WHERE job_id = %s', :a_job), '42501', NULL, 'nor delete it');
+SELECT throws_ok(format('UPDATE jobmon.jobmon_schedule SET next_fire = now() WHERE schedule_id = %s', :a_sched),
                  '42501', NULL, 'nor update a schedule');
-SELECT throws_ok(format('DELETE FROM jobmon.job_run WHERE run_id = %s', :a_run), '42501', NULL, 'nor delete a run');
-SELECT throws_ok(format('INSERT INTO jobmon.job_run (job_id, job_name, owner, run_as, due_at) VALUES (%s, %L, %L, %L, now())',
+SELECT throws_ok(format('DELETE FROM jobmon.jobmon_run WHERE run_id = %s', :a_run), '42501', NULL, 'nor delete a run');
+SELECT throws_ok(format('INSERT INTO jobmon.jobmon_run (job_id, job_name, owner, run_as, due_at) VALUES (%s, %L, %L, %L, now())',
                         :a_job, 'jm54 alice', 'jm_alice', 'postgres'), '42501', NULL, 'nor insert one');
-SELECT throws_ok('DELETE FROM jobmon.job_audit', '42501', NULL, 'nor delete the audit');
-SELECT throws_ok($$INSERT INTO jobmon.scheduler_role (role_name, granted_by) VALUES ('jm_carol', 'jm_alice')$$,
+SELECT throws_ok('DELETE FROM jobmon.jobmon_audit', '42501', NULL, 'nor delete the audit');
+SELECT throws_ok($$INSERT INTO jobmon.jobmon_scheduler_role (role_name, granted_by) VALUES ('jm_carol', 'jm_alice')$$,
                  '42501', NULL, 'nor allow a role to schedule');
-SELECT throws_ok(format('SELECT * FROM jobmon._run_start(%s)', :a_running), '42501', NULL,
+SELECT throws_ok(format('SELECT * FROM jobmon._worker_begin(%s)', :a_running), '42501', NULL,
                  'alice cannot call _run_start()');
-SELECT throws_ok(format('SELECT jobmon._run_finish(%s, %L, NULL, NULL, NULL, NULL)', :a_running, 'success'), '42501', NULL,
+SELECT throws_ok(format('SELECT jobmon._worker_end(%s, %L, NULL, NULL, NULL, NULL)', :a_running, 'success'), '42501', NULL,
                  'nor _run_finish()');
 SELECT throws_ok(format('SELECT jobmon._worker_launch(%s, %L::regrole, now())', :a_running, 'postgres'), '42501', NULL,
                  'nor _worker_launch()');
-SELECT throws_ok($$CALL jobmon.tick('1 second')$$, '42501', NULL, 'nor CALL tick()');
+SELECT throws_ok($$CALL jobmon.jobmon_dispatch('1 second')$$, '42501', NULL, 'nor CALL jobmon_dispatch()');
 -- A scheduled run is a logged job, and the logging functions write any
 -- job_log row by id: bob's run must not be endable or rewritable by alice.
-SELECT throws_ok(format('SELECT jobmon._log_job_end(%s, 3)', :b_log), NULL, NULL,
+SELECT throws_ok(format('SELECT jobmon._log_job_close(%s, 3)', :b_log), NULL, NULL,
                  'alice cannot end the job_log row of bob''s run');
-SELECT throws_ok(format('SELECT jobmon._log_step_end(%s, %L, %L)', :b_step, 'CRITICAL', 'forged'), NULL, NULL,
+SELECT throws_ok(format('SELECT jobmon._log_step_close(%s, %L, %L)', :b_step, 'CRITICAL', 'forged'), NULL, NULL,
                  'nor rewrite its step');
 RESET ROLE;
 
@@ -241,13 +241,13 @@ SELECT lives_ok($$SELECT jobmon.revoke_scheduler('jm_alice')$$, 'a superuser dis
 SET ROLE jm_alice;
 SELECT throws_ok($$SELECT jobmon.create_job('0 1 * * *', 'SELECT 1')$$, '42501',
                  'permission denied to schedule jobs', 'alice cannot create a job any more');
-SELECT is((SELECT count(*)::int FROM jobmon.my_jobs WHERE owner = 'jm_alice' AND active AND name LIKE 'jm54 %'), 3,
+SELECT is((SELECT count(*)::int FROM jobmon.jobmon_my_jobs WHERE owner = 'jm_alice' AND active AND name LIKE 'jm54 %'), 3,
           'her existing jobs stay, active');
 
--- clean_log() forgets the finished runs she sees, nobody else's.
-SELECT is(jobmon.clean_log(), 2::bigint, 'alice''s clean_log() deletes the finished runs she sees');
+-- jobmon_clean_log() forgets the finished runs she sees, nobody else's.
+SELECT is(jobmon.jobmon_clean_log(), 2::bigint, 'alice''s jobmon_clean_log() deletes the finished runs she sees');
 RESET ROLE;
-SELECT set_eq(format('SELECT run_id FROM jobmon.job_run WHERE job_id IN (%s, %s, %s)', :a_job, :s_alice, :b_job),
+SELECT set_eq(format('SELECT run_id FROM jobmon.jobmon_run WHERE job_id IN (%s, %s, %s)', :a_job, :s_alice, :b_job),
               ARRAY[:a_running, :b_run]::bigint[], 'her running run and bob''s run are left');
 SELECT is((SELECT array_agg(job_id ORDER BY job_id) FROM jobmon.job_log WHERE job_id IN (:a_log, :b_log)),
           ARRAY[:b_log]::bigint[], 'and so is bob''s job_log row, while hers is gone');

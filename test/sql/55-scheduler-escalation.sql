@@ -35,11 +35,11 @@ RESET ROLE;
 CREATE FUNCTION pg_temp.steps(p_run_id bigint) RETURNS TABLE (action text, status text, message text)
 LANGUAGE sql AS $$
     SELECT d.action, d.status, d.message FROM jobmon.job_detail d
-    JOIN jobmon.job_run r ON r.log_id = d.job_id WHERE r.run_id = p_run_id ORDER BY d.step_id
+    JOIN jobmon.jobmon_run r ON r.log_id = d.job_id WHERE r.run_id = p_run_id ORDER BY d.step_id
 $$;
 CREATE FUNCTION pg_temp.error_states(p_run_id bigint) RETURNS text[] LANGUAGE sql AS $$
-    SELECT array_agg(e.sqlstate ORDER BY e.event_id) FROM jobmon.job_event e
-    JOIN jobmon.job_run r ON r.log_id = e.job_id WHERE r.run_id = p_run_id AND e.severity = 'ERROR'
+    SELECT array_agg(e.sqlstate ORDER BY e.event_id) FROM jobmon.jobmon_event e
+    JOIN jobmon.jobmon_run r ON r.log_id = e.job_id WHERE r.run_id = p_run_id AND e.severity = 'ERROR'
 $$;
 -- Alice creates a job and runs it once: run is the run_id, ended (or
 -- still under way after 30 seconds).  A procedure, to commit the run
@@ -57,9 +57,9 @@ BEGIN
         COMMIT;
         PERFORM jobmon.wait_for_run(run, '30 s');
         -- Work around a race in the sources: a worker that starts before
-        -- the tick's transaction commits does not see its run "starting"
+        -- the dispatcher's transaction commits does not see its run "starting"
         -- and exits without running it.  Try again then, nothing else.
-        EXIT WHEN NOT EXISTS (SELECT FROM jobmon.job_run r WHERE r.run_id = run AND r.log_id IS NULL
+        EXIT WHEN NOT EXISTS (SELECT FROM jobmon.jobmon_run r WHERE r.run_id = run AND r.log_id IS NULL
                               AND r.reason LIKE 'worker process % ended without finishing the run%');
     END LOOP;
 END
@@ -73,7 +73,7 @@ CALL pg_temp.alice_runs(jsonb_build_object('name', 'jm55_reset', 'commands', jso
     'RESET ROLE', 'RESET SESSION AUTHORIZATION',
     'CREATE TABLE jm55.after_reset (x integer)',
     $$INSERT INTO jm55.whoami SELECT 'reset', current_user, session_user, current_setting('is_superuser')$$))) \gset
-SELECT is((SELECT status FROM jobmon.job_run WHERE run_id = :run), 'success', 'RESET ROLE and RESET SESSION AUTHORIZATION run');
+SELECT is((SELECT status FROM jobmon.jobmon_run WHERE run_id = :run), 'success', 'RESET ROLE and RESET SESSION AUTHORIZATION run');
 SELECT is((SELECT tableowner::text FROM pg_tables WHERE schemaname = 'jm55' AND tablename = 'after_reset'),
           'jm_alice', 'the table created after them belongs to alice, not to a superuser');
 SELECT results_eq($$SELECT cur, sess, super FROM jm55.whoami WHERE tag = 'reset'$$,
@@ -82,7 +82,7 @@ SELECT results_eq($$SELECT cur, sess, super FROM jm55.whoami WHERE tag = 'reset'
 -- Nor does a superuser-only statement work after RESET ROLE.
 CALL pg_temp.alice_runs(jsonb_build_object('name', 'jm55_alter_role',
     'commands', 'RESET ROLE; ALTER ROLE jm_alice SUPERUSER')) \gset
-SELECT is((SELECT status FROM jobmon.job_run WHERE run_id = :run), 'failure', 'RESET ROLE; ALTER ROLE jm_alice SUPERUSER fails');
+SELECT is((SELECT status FROM jobmon.jobmon_run WHERE run_id = :run), 'failure', 'RESET ROLE; ALTER ROLE jm_alice SUPERUSER fails');
 SELECT is(pg_temp.error_states(:run), ARRAY['42501'], 'with insufficient_privilege');
 SELECT ok(NOT (SELECT rolsuper FROM pg_roles WHERE rolname = 'jm_alice'), 'alice is no superuser');
 
@@ -90,7 +90,7 @@ SELECT ok(NOT (SELECT rolsuper FROM pg_roles WHERE rolname = 'jm_alice'), 'alice
 CALL pg_temp.alice_runs(jsonb_build_object('name', 'jm55_set_role', 'commands', 'SET ROLE postgres',
     'onrollback', $$INSERT INTO jm55.whoami SELECT 'onrollback', current_user, session_user, current_setting('is_superuser')$$))
     \gset
-SELECT is((SELECT status FROM jobmon.job_run WHERE run_id = :run), 'failure', 'SET ROLE postgres fails');
+SELECT is((SELECT status FROM jobmon.jobmon_run WHERE run_id = :run), 'failure', 'SET ROLE postgres fails');
 SELECT results_eq(format('SELECT action, status, message FROM pg_temp.steps(%s)', :run),
                   $$VALUES ('SET ROLE postgres', 'CRITICAL', 'permission denied to set role "postgres"'),
                            ('onrollback: INSERT INTO jm55.whoami SELECT ''onrollback'', current_user, session_user, current_setting(''is_superuser'')',
@@ -102,7 +102,7 @@ SELECT results_eq($$SELECT cur, sess, super FROM jm55.whoami WHERE tag = 'onroll
 
 CALL pg_temp.alice_runs(jsonb_build_object('name', 'jm55_session_auth',
     'commands', 'SET SESSION AUTHORIZATION postgres')) \gset
-SELECT is((SELECT status FROM jobmon.job_run WHERE run_id = :run), 'failure', 'SET SESSION AUTHORIZATION postgres fails');
+SELECT is((SELECT status FROM jobmon.jobmon_run WHERE run_id = :run), 'failure', 'SET SESSION AUTHORIZATION postgres fails');
 SELECT results_eq(format('SELECT status, message LIKE %L FROM pg_temp.steps(%s)',
                          'permission denied to set session authorization%', :run),
                   $$VALUES ('CRITICAL', true)$$, 'the step records the error');
@@ -114,36 +114,36 @@ CALL pg_temp.alice_runs(jsonb_build_object('name', 'jm55_whoami', 'cron', '0 0 1
     'next_time_statement', $$WITH w AS (INSERT INTO jm55.whoami SELECT 'next_time', current_user, session_user,
                                             current_setting('is_superuser') RETURNING 1)
                              SELECT now() + interval '1 day' FROM w$$)) \gset
-SELECT is((SELECT status FROM jobmon.job_run WHERE run_id = :run), 'success', 'a job records who it runs as');
+SELECT is((SELECT status FROM jobmon.jobmon_run WHERE run_id = :run), 'success', 'a job records who it runs as');
 SELECT results_eq($$SELECT tag, cur, sess, super FROM jm55.whoami
                     WHERE tag IN ('command', 'next_time') ORDER BY tag$$,
                   $$VALUES ('command', 'jm_alice', 'jm_alice', 'off'), ('next_time', 'jm_alice', 'jm_alice', 'off')$$,
                   'current_user and session_user are alice, in the commands and in next_time_statement');
-SELECT is((SELECT l.owner FROM jobmon.job_log l JOIN jobmon.job_run r ON r.log_id = l.job_id WHERE r.run_id = :run),
+SELECT is((SELECT l.owner FROM jobmon.job_log l JOIN jobmon.jobmon_run r ON r.log_id = l.job_id WHERE r.run_id = :run),
           'jm_alice', 'its job_log row is owned by alice');
 
 -- The scheduler's tables are no more writable from a job than from psql.
 CALL pg_temp.alice_runs(jsonb_build_object('name', 'jm55_write_job',
-    'commands', $$UPDATE jobmon.job SET run_as = 'postgres' WHERE name LIKE 'jm55\_%'$$)) \gset
-SELECT is((SELECT status FROM jobmon.job_run WHERE run_id = :run), 'failure', 'a job cannot update jobmon.job');
+    'commands', $$UPDATE jobmon.jobmon_job SET run_as = 'postgres' WHERE name LIKE 'jm55\_%'$$)) \gset
+SELECT is((SELECT status FROM jobmon.jobmon_run WHERE run_id = :run), 'failure', 'a job cannot update jobmon.jobmon_job');
 SELECT is(pg_temp.error_states(:run), ARRAY['42501'], 'insufficient_privilege');
-SELECT is((SELECT count(*)::int FROM jobmon.job WHERE name LIKE 'jm55\_%' AND run_as <> 'jm_alice'), 0,
+SELECT is((SELECT count(*)::int FROM jobmon.jobmon_job WHERE name LIKE 'jm55\_%' AND run_as <> 'jm_alice'), 0,
           'every job still runs as alice');
 CALL pg_temp.alice_runs(jsonb_build_object('name', 'jm55_call_internal',
-    'commands', format('SELECT * FROM jobmon._run_start(%s)', :run))) \gset
-SELECT is((SELECT status FROM jobmon.job_run WHERE run_id = :run), 'failure', 'nor call the internal _run_start()');
+    'commands', format('SELECT * FROM jobmon._worker_begin(%s)', :run))) \gset
+SELECT is((SELECT status FROM jobmon.jobmon_run WHERE run_id = :run), 'failure', 'nor call the internal _run_start()');
 SELECT is(pg_temp.error_states(:run), ARRAY['42501'], 'insufficient_privilege');
 
 -- Names and commands are data: nothing is spliced into other SQL.
 CALL pg_temp.alice_runs(jsonb_build_object('name', $$jm55_x'; DROP TABLE jm55.t; --$$,
     'commands', jsonb_build_array($$SELECT 'a;b''c'$$, $q$SELECT $$d'; DROP TABLE jm55.t; --$$$q$))) \gset
-SELECT is((SELECT status FROM jobmon.job_run WHERE run_id = :run), 'success', 'a job whose name and commands hold quotes and semicolons runs');
+SELECT is((SELECT status FROM jobmon.jobmon_run WHERE run_id = :run), 'success', 'a job whose name and commands hold quotes and semicolons runs');
 SELECT results_eq(format('SELECT action, status, message FROM pg_temp.steps(%s)', :run),
                   $q$VALUES ($$SELECT 'a;b''c'$$, 'OK', '1 row'), ($$SELECT $$ || '$$' || $$d'; DROP TABLE jm55.t; --$$ || '$$', 'OK', '1 row')$q$,
                   'each step''s action is its command, exactly');
-SELECT is((SELECT job_name FROM jobmon.job_run WHERE run_id = :run), $$jm55_x'; DROP TABLE jm55.t; --$$,
+SELECT is((SELECT job_name FROM jobmon.jobmon_run WHERE run_id = :run), $$jm55_x'; DROP TABLE jm55.t; --$$,
           'the run has the name exactly');
-SELECT is((SELECT l.job_name FROM jobmon.job_log l JOIN jobmon.job_run r ON r.log_id = l.job_id WHERE r.run_id = :run),
+SELECT is((SELECT l.job_name FROM jobmon.job_log l JOIN jobmon.jobmon_run r ON r.log_id = l.job_id WHERE r.run_id = :run),
           $$JM55_X'; DROP TABLE JM55.T; --$$, 'its job_log row the name in upper case');
 SELECT has_table('jm55', 't', 'the table the name and a command talk of dropping is still there');
 

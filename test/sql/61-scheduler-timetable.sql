@@ -36,7 +36,7 @@ LANGUAGE sql AS $$
                      FROM (SELECT %L::timestamptz UNION SELECT jobmon.cron_times(%L, %L, %L, %L)) c(t)
                      WHERE t >= %L AND t < %L ORDER BY t$q$,
                   s.next_fire, s.cron, s.next_fire, p_to, j.timezone, p_from, p_to)
-    FROM jobmon.job_schedule s JOIN jobmon.job j USING (job_id) WHERE s.schedule_id = p_schedule_id
+    FROM jobmon.jobmon_schedule s JOIN jobmon.jobmon_job j USING (job_id) WHERE s.schedule_id = p_schedule_id
 $$;
 
 -- The range: 2 hours from a minute from now, so that no fire time falls
@@ -48,7 +48,7 @@ SELECT now() + interval '1 minute' AS t0, now() + interval '121 minutes' AS t1 \
 -- differ from the same expression in UTC).
 SELECT jobmon.create_job($${"name": "r61_cron", "cron": "*/10 * * * *", "timezone": "Asia/Kathmandu",
                             "commands": "SELECT 1"}$$) AS cron_job \gset
-SELECT schedule_id AS cron_sched FROM jobmon.job_schedule WHERE job_id = :cron_job \gset
+SELECT schedule_id AS cron_sched FROM jobmon.jobmon_schedule WHERE job_id = :cron_job \gset
 SELECT results_eq(pg_temp.tt(:cron_job, :'t0', :'t1'), pg_temp.expected(:cron_sched, :'t0', :'t1'),
                   'a cron job: the next 2 hours are exactly cron_times() from next_fire on, all planned');
 SELECT is((SELECT count(*)::int FROM jobmon.timetable(:'t0', :'t1') WHERE job_id = :cron_job), 12,
@@ -68,7 +68,7 @@ SELECT is((SELECT count(*)::int FROM jobmon.timetable(:'t0', :'t1') t
           'planned rows: name, kind periodic, schedule_id, attempt 1, no run, no times, no error');
 -- [start_time, end_time): a fire time at start_time is in, one at end_time out.
 SELECT next_fire AS f1, jobmon.cron_next(cron, jobmon.cron_next(cron, next_fire, 'Asia/Kathmandu'), 'Asia/Kathmandu') AS f3
-FROM jobmon.job_schedule WHERE schedule_id = :cron_sched \gset
+FROM jobmon.jobmon_schedule WHERE schedule_id = :cron_sched \gset
 SELECT results_eq(format('SELECT count(*)::int, min(due_at), max(due_at) FROM jobmon.timetable(%L, %L) WHERE job_id = %s',
                          :'f1', :'f3', :cron_job),
                   format('SELECT 2, %L::timestamptz, %L::timestamptz', :'f1',
@@ -81,7 +81,7 @@ SELECT jobmon.create_job(jsonb_build_object('name', 'r61_dates', 'commands', 'SE
     'dates', jsonb_build_array(now() + interval '10 minutes', now() + interval '50 minutes', now() + interval '3 hours')))
     AS dates_job \gset
 SELECT results_eq(pg_temp.tt(:dates_job, :'t0', :'t1'),
-                  format($$SELECT d, 'planned'::text FROM jobmon.job_schedule, unnest(dates) d
+                  format($$SELECT d, 'planned'::text FROM jobmon.jobmon_schedule, unnest(dates) d
                            WHERE job_id = %s AND d >= %L AND d < %L ORDER BY d$$, :dates_job, :'t0', :'t1'),
                   'a dates schedule: its dates within the range, planned');
 SELECT is((SELECT count(*)::int FROM jobmon.timetable(:'t0', :'t1') WHERE job_id = :dates_job), 2,
@@ -105,14 +105,14 @@ SELECT jobmon.create_job($${"name": "r61_disabled", "cron": "*/10 * * * *", "com
 SELECT jobmon.create_job($${"name": "r61_inactive", "cron": "*/10 * * * *", "commands": "SELECT 1"}$$) AS inactive_job \gset
 SELECT is((SELECT count(*)::int FROM jobmon.timetable(:'t0', :'t1') WHERE job_id IN (:disabled_job, :inactive_job)), 24,
           'before: both jobs have their 12 planned times');
-SELECT jobmon.disable_schedule(schedule_id) FROM jobmon.job_schedule WHERE job_id = :disabled_job \g /dev/null
+SELECT jobmon.disable_schedule(schedule_id) FROM jobmon.jobmon_schedule WHERE job_id = :disabled_job \g /dev/null
 SELECT jobmon.deactivate_job(:inactive_job) \g /dev/null
 SELECT is_empty(pg_temp.tt(:disabled_job, :'t0', :'t1'), 'a disabled schedule has no planned rows');
 SELECT is_empty(pg_temp.tt(:inactive_job, :'t0', :'t1'), 'an inactive job has no planned rows');
 
 -- dyn_override: the override time is planned, then the schedule goes on.
 SELECT jobmon.create_job($${"name": "r61_override", "cron": "0 0 1 1 *", "commands": "SELECT 1"}$$) AS override_job \gset
-SELECT schedule_id AS override_sched FROM jobmon.job_schedule WHERE job_id = :override_job \gset
+SELECT schedule_id AS override_sched FROM jobmon.jobmon_schedule WHERE job_id = :override_job \gset
 SELECT date_trunc('second', now()) + interval '37 minutes 7 seconds' AS override_at \gset
 SELECT jobmon.dyn_override(:override_sched, :'override_at') \g /dev/null
 SELECT results_eq(format($$SELECT status FROM jobmon.timetable(%L, %L) WHERE job_id = %s AND due_at = %L$$,
@@ -121,19 +121,19 @@ SELECT results_eq(format($$SELECT status FROM jobmon.timetable(%L, %L) WHERE job
 SELECT results_eq(pg_temp.tt(:override_job, :'t0', :'t1'), pg_temp.expected(:override_sched, :'t0', :'t1'),
                   'with the override, the rows are the override and the cron times after it');
 
--- An override before start_date: the tick fires the override, then goes on
--- from start_date (_schedule_next; shown with the tick below), so no time
+-- An override before start_date: the dispatcher fires the override, then goes on
+-- from start_date (_schedule_next; shown with the dispatcher below), so no time
 -- between them is planned.  (Fails with 2.2.0's timetable(), which lists
 -- the cron times from the override on, start_date ignored.)
 SELECT jobmon.create_job(jsonb_build_object('name', 'r61_early', 'cron', '*/10 * * * *', 'timezone', 'UTC',
     'start_date', now() + interval '1 hour', 'commands', 'SELECT 1')) AS early_job \gset
 SELECT schedule_id AS early_sched, date_trunc('second', now()) + interval '5 minutes' AS early_at
-FROM jobmon.job_schedule WHERE job_id = :early_job \gset
+FROM jobmon.jobmon_schedule WHERE job_id = :early_job \gset
 SELECT jobmon.dyn_override(:early_sched, :'early_at') \g /dev/null
 SELECT results_eq(pg_temp.tt(:early_job, :'t0', :'t1'),
                   format($$SELECT t, 'planned'::text FROM (SELECT %L::timestamptz
                            UNION SELECT jobmon.cron_times('*/10 * * * *', %L, %L, 'UTC')) c(t) WHERE t < %L ORDER BY t$$,
-                         :'early_at', (SELECT start_date FROM jobmon.job WHERE job_id = :early_job), :'t1', :'t1'),
+                         :'early_at', (SELECT start_date FROM jobmon.jobmon_job WHERE job_id = :early_job), :'t1', :'t1'),
                   'an override before start_date: the override, then the fire times from start_date on');
 
 -------------------------------------------------------------------------------
@@ -161,7 +161,7 @@ SELECT results_eq(format($$SELECT job_id, name, kind, schedule_id, status, attem
                            WHERE run_id = %s$$, :fail_run),
                   format($$SELECT job_id, job_name, 'periodic'::text, schedule_id, 'failure'::text, 1,
                                   started_at, finished_at, 'r61 fails'::text
-                           FROM jobmon.job_run WHERE run_id = %s AND started_at IS NOT NULL
+                           FROM jobmon.jobmon_run WHERE run_id = %s AND started_at IS NOT NULL
                                                 AND finished_at IS NOT NULL$$, :fail_run),
                   'its run is in the timetable: failure, its started_at, finished_at and error');
 
@@ -170,20 +170,20 @@ SELECT jobmon.submit_job('SELECT 1', run_after => :'later_at', name => 'r61_late
 SELECT results_eq(format($$SELECT name, kind, due_at, status, run_id FROM jobmon.timetable(%L, %L) WHERE job_id = %s$$,
                          :'t0', :'t1', :later_job),
                   format($$SELECT 'r61_later'::text, 'one-off'::text, due_at, 'waiting'::text, run_id
-                           FROM jobmon.job_run WHERE job_id = %s$$, :later_job),
+                           FROM jobmon.jobmon_run WHERE job_id = %s$$, :later_job),
                   'a one-off job submitted with run_after in the range: its waiting run, due at run_after');
 SELECT is((SELECT due_at FROM jobmon.timetable(:'t0', :'t1') WHERE job_id = :later_job), :'later_at'::timestamptz,
           'due at its run_after');
 
--- The tick on an override before start_date: it fires the override, then
+-- The dispatcher on an override before start_date: it fires the override, then
 -- goes on from start_date, as the timetable above should say.
 SELECT jobmon.create_job(jsonb_build_object('name', 'r61_early2', 'cron', '*/10 * * * *', 'timezone', 'UTC',
     'start_date', now() + interval '1 hour', 'commands', 'SELECT 1')) AS early2_job \gset
-SELECT jobmon.dyn_override(schedule_id, now()) FROM jobmon.job_schedule WHERE job_id = :early2_job \g /dev/null
+SELECT jobmon.dyn_override(schedule_id, now()) FROM jobmon.jobmon_schedule WHERE job_id = :early2_job \g /dev/null
 SELECT ok(pg_temp.wait_until(format('SELECT pg_temp.finished_runs(%L) = 1', 'r61_early2')),
-          'the tick fires an override before start_date');
-SELECT is((SELECT next_fire FROM jobmon.job_schedule WHERE job_id = :early2_job),
-          (SELECT jobmon.cron_next('*/10 * * * *', start_date - interval '1 microsecond', 'UTC') FROM jobmon.job WHERE job_id = :early2_job),
+          'the dispatcher fires an override before start_date');
+SELECT is((SELECT next_fire FROM jobmon.jobmon_schedule WHERE job_id = :early2_job),
+          (SELECT jobmon.cron_next('*/10 * * * *', start_date - interval '1 microsecond', 'UTC') FROM jobmon.jobmon_job WHERE job_id = :early2_job),
           'then fires next at the first fire time from start_date on');
 CALL pg_temp.tick_stop();
 
@@ -196,7 +196,7 @@ SELECT throws_ok($$SELECT * FROM jobmon.timetable(now(), now() - interval '1 hou
 
 -------------------------------------------------------------------------------
 SELECT pg_temp.test_cleanup('r61_') \g /dev/null
-SELECT is((SELECT count(*)::int FROM jobmon.job WHERE name LIKE 'r61\_%'), 0, 'clean-up drops every job of this file');
+SELECT is((SELECT count(*)::int FROM jobmon.jobmon_job WHERE name LIKE 'r61\_%'), 0, 'clean-up drops every job of this file');
 SELECT * FROM finish();
 SELECT jobmon.revoke_scheduler('jobmon_test_r61') \g /dev/null
 REVOKE USAGE ON SCHEMA jobmon FROM jobmon_test_r61;

@@ -1,0 +1,90 @@
+-- The dispatcher: the procedure jobmon_dispatch() that pg_cron calls every
+-- minute, and its pass, run in a transaction of its own about once a
+-- second or as soon as something is due: close runs whose worker vanished
+-- (orphans.sql), enforce time limits (limits.sql), plan the runs of due
+-- schedules (plan.sql), start workers for waiting runs (launch.sql,
+-- claim.sql), and apply the retention of finished runs (retention.sql).
+
+-- One pass; returns when the next pass is due.
+CREATE FUNCTION @extschema@._dispatch_pass() RETURNS timestamptz
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_state @extschema@.jobmon_dispatcher_state;
+BEGIN
+    -- Workers wait for this transaction to end: do not make them wait for
+    -- its WAL flush too.  A worker's own first commit flushes past it, so a
+    -- run that did anything cannot lose its plan; a plan lost in a crash is
+    -- made again.
+    SET LOCAL synchronous_commit = off;
+    UPDATE @extschema@.jobmon_dispatcher_state s SET last_wakeup = clock_timestamp()
+    RETURNING * INTO v_state;
+    PERFORM @extschema@._runs_close_orphaned();
+    PERFORM @extschema@._runs_enforce_limits();
+    PERFORM @extschema@._dispatch_plan();
+    PERFORM @extschema@._dispatch_launch();
+    IF v_state.retention_at IS NULL OR v_state.retention_at < now() - interval '1 minute' THEN
+        PERFORM @extschema@._runs_apply_retention();
+        UPDATE @extschema@.jobmon_dispatcher_state s SET retention_at = now();
+    END IF;
+    -- Sleep until the next fire time, but look again within a second for
+    -- runs that wait for a slot, time limits and vanished workers.
+    RETURN least(clock_timestamp() + interval '1 second',
+                 (SELECT min(x.next_fire) FROM @extschema@.jobmon_schedule x WHERE x.next_fire IS NOT NULL)
+                     - @extschema@._dispatch_lead(),
+                 (SELECT min(x.due_at) FROM @extschema@.jobmon_run x
+                  WHERE x.status = 'waiting' AND x.due_at > clock_timestamp()) - @extschema@._dispatch_lead());
+END
+$$;
+
+-- The dispatcher: CALL jobmon_dispatch() from pg_cron (jobmon_start() schedules it), from
+-- any other scheduler, or by hand.  It dispatches for up to p_run_for,
+-- waking when the next run is due, when a run ends or a job changes, and
+-- at least once a second.  Only one dispatcher per database dispatches: another
+-- one returns at once, after asking the running one to go on for
+-- p_run_for from now, so that pg_cron's call every minute keeps a single
+-- dispatcher alive without a gap.  On a standby it does nothing.
+--
+-- A procedure, not a function: it commits after every pass, so what it
+-- planned is visible to the workers at once.  For the same reason it has
+-- no SET clause (it could not commit) and names everything in full.
+CREATE PROCEDURE @extschema@.jobmon_dispatch(p_run_for interval DEFAULT interval '1 minute')
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_deadline timestamptz := clock_timestamp() + p_run_for;
+    v_wake     timestamptz;
+    v_state    @extschema@.jobmon_dispatcher_state;
+BEGIN
+    IF pg_catalog.pg_is_in_recovery() THEN
+        RETURN;
+    END IF;
+    -- The lock's key predates the name "dispatcher": it stays, so that the
+    -- dispatchers of two versions exclude each other during an update.
+    IF NOT pg_catalog.pg_try_advisory_lock(pg_catalog.hashtext('pg_jobmon tick'), 0) THEN
+        UPDATE @extschema@.jobmon_dispatcher_state s
+        SET renew_until = greatest(s.renew_until, v_deadline);
+        RETURN;
+    END IF;
+    UPDATE @extschema@.jobmon_dispatcher_state s
+    SET dispatcher_pid = pg_catalog.pg_backend_pid(), dispatcher_started = clock_timestamp(),
+        renew_until = NULL, stop_requested = false;
+    COMMIT;
+    LOOP
+        v_wake := @extschema@._dispatch_pass();
+        SELECT * INTO v_state FROM @extschema@.jobmon_dispatcher_state;
+        COMMIT;
+        v_deadline := greatest(v_deadline, v_state.renew_until);
+        EXIT WHEN v_state.stop_requested OR clock_timestamp() >= v_deadline;
+        PERFORM @extschema@._dispatch_sleep(extract(epoch FROM least(v_wake, v_deadline) - clock_timestamp()));
+    END LOOP;
+    UPDATE @extschema@.jobmon_dispatcher_state s SET dispatcher_pid = NULL, stop_requested = false;
+    COMMIT;
+    PERFORM pg_catalog.pg_advisory_unlock(pg_catalog.hashtext('pg_jobmon tick'), 0);
+END
+$$;
+
+REVOKE ALL ON PROCEDURE @extschema@.jobmon_dispatch(interval) FROM PUBLIC;
+
+COMMENT ON PROCEDURE @extschema@.jobmon_dispatch(interval) IS 'dispatch due runs of scheduled jobs for a while (superuser; jobmon_start() schedules it with pg_cron)';

@@ -1,0 +1,138 @@
+-- Planning: the runs of due schedules.  Each due schedule gets a run per
+-- fire time (as its job's on_missed says for the times missed), moved to
+-- its next fire time; a run that cannot start is planned as skipped.
+
+-- The latest fire time of a cron expression in [p_from, p_to], or NULL.
+-- Looks back through growing windows, so that the rows it reads stay few
+-- whether the expression fires every second or once a year.
+CREATE FUNCTION @extschema@._cron_latest(p_cron text, p_from timestamptz, p_to timestamptz, p_tz text)
+RETURNS timestamptz
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_window interval;
+    v_low    timestamptz;
+BEGIN
+    FOREACH v_window IN ARRAY '{1 second, 1 minute, 1 hour, 1 day, 32 days, 367 days, 10000 days}'::interval[] LOOP
+        v_low := greatest(p_from, p_to - v_window);
+        IF @extschema@.cron_next(p_cron, v_low - interval '1 microsecond', p_tz) <= p_to THEN
+            RETURN (SELECT max(t) FROM @extschema@.cron_times(p_cron, v_low, p_to, p_tz) t);
+        END IF;
+        EXIT WHEN v_low = p_from;
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+
+-- Plan the runs of one due schedule and move it to its next fire time.
+-- Fire times that passed while nothing dispatched (downtime) follow the
+-- job's on_missed: once (one run, for the latest), skip (none), all (each,
+-- up to missed_limit, then on from now).
+CREATE FUNCTION @extschema@._dispatch_plan_schedule(s @extschema@.jobmon_schedule) RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    j        @extschema@.jobmon_job;
+    v_now    timestamptz := clock_timestamp();
+    v_latest timestamptz;
+    v_times  timestamptz[];
+BEGIN
+    SELECT * INTO j FROM @extschema@.jobmon_job x WHERE x.job_id = s.job_id;
+    IF s.override_time IS NULL AND s.cron IS NOT NULL THEN
+        v_latest := @extschema@._cron_latest(s.cron, s.next_fire, least(v_now, j.end_date), j.timezone);
+    ELSIF s.override_time IS NULL THEN
+        SELECT max(d) INTO v_latest FROM unnest(s.dates) d WHERE d <= least(v_now, j.end_date);
+    END IF;
+
+    IF v_latest IS NULL OR v_latest <= s.next_fire THEN
+        v_times := ARRAY[s.next_fire];              -- on time: no backlog
+    ELSIF j.on_missed = 'once' THEN
+        v_times := ARRAY[v_latest];
+    ELSIF j.on_missed = 'all' AND s.cron IS NOT NULL THEN
+        v_times := ARRAY(SELECT t FROM @extschema@.cron_times(s.cron, s.next_fire, v_latest, j.timezone) t
+                         LIMIT j.missed_limit);
+    ELSIF j.on_missed = 'all' THEN
+        v_times := ARRAY(SELECT d FROM unnest(s.dates) d WHERE d BETWEEN s.next_fire AND v_latest
+                         ORDER BY d LIMIT j.missed_limit);
+    ELSE
+        INSERT INTO @extschema@.jobmon_run (job_id, schedule_id, job_name, owner, run_as, oneoff, due_at,
+                                         status, reason, finished_at)
+        VALUES (j.job_id, s.schedule_id, j.name, j.owner, j.run_as, j.oneoff, v_latest, 'skipped',
+                format('the fire times from %s to %s were missed while no dispatcher ran (on_missed skip)',
+                       s.next_fire, v_latest), now());
+    END IF;
+    PERFORM @extschema@._dispatch_plan_run(j, s.schedule_id, t) FROM unnest(v_times) t;
+
+    s.fired_until := greatest(s.fired_until, s.next_fire, v_latest);
+    s.override_time := NULL;
+    UPDATE @extschema@.jobmon_schedule x
+    SET fired_until = s.fired_until, override_time = NULL, next_fire = @extschema@._schedule_next(s, j)
+    WHERE x.schedule_id = s.schedule_id;
+END
+$$;
+
+-- Plan the runs of every due schedule.  A schedule that cannot be planned
+-- breaks its job, never the dispatcher.
+CREATE FUNCTION @extschema@._dispatch_plan() RETURNS integer
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    s       @extschema@.jobmon_schedule;
+    v_count integer := 0;
+    -- A constant, so that it bounds the index scan (clock_timestamp()
+    -- in the condition would be a filter over every schedule).
+    v_until timestamptz := clock_timestamp() + @extschema@._dispatch_lead();
+BEGIN
+    FOR s IN
+        SELECT * FROM @extschema@.jobmon_schedule x
+        WHERE x.next_fire <= v_until
+        ORDER BY x.next_fire
+        LIMIT 1000
+        FOR UPDATE SKIP LOCKED
+    LOOP
+        BEGIN
+            PERFORM @extschema@._dispatch_plan_schedule(s);
+        EXCEPTION WHEN OTHERS THEN
+            PERFORM @extschema@._job_break(s.job_id, 'its schedule could not be dispatched: ' || SQLERRM);
+        END;
+        v_count := v_count + 1;
+    END LOOP;
+    RETURN v_count;
+END
+$$;
+
+-- A planned run of job j at p_due_at, or a skipped one when as many runs
+-- as max_instances are already under way (on_overlap = skip, or queue with
+-- one already queued), or when a schedule fired before the jobs it depends
+-- on succeeded (sql/dependencies/depends.sql).
+CREATE FUNCTION @extschema@._dispatch_plan_run(j @extschema@.jobmon_job, p_schedule_id bigint, p_due_at timestamptz)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_active  integer;
+    v_waiting integer;
+    v_status  text := 'waiting';
+    v_reason  text;
+BEGIN
+    SELECT count(*), count(*) FILTER (WHERE r.status = 'waiting') INTO v_active, v_waiting
+    FROM @extschema@.jobmon_run r
+    WHERE r.job_id = j.job_id AND r.status IN ('waiting', 'starting', 'running');
+    IF v_active >= j.max_instances AND NOT (j.on_overlap = 'queue' AND v_waiting = 0) THEN
+        v_status := 'skipped';
+        v_reason := format('%s run(s) of the job were still under way (max_instances %s, on_overlap %s)',
+                           v_active, j.max_instances, j.on_overlap);
+    ELSIF p_schedule_id IS NOT NULL AND j.depends_on IS NOT NULL THEN
+        v_reason := 'dependencies not met: ' || @extschema@._depends_problem(j);
+        v_status := CASE WHEN v_reason IS NULL THEN 'waiting' ELSE 'skipped' END;
+    END IF;
+    INSERT INTO @extschema@.jobmon_run (job_id, schedule_id, job_name, owner, run_as, oneoff, due_at, status,
+                                     reason, finished_at)
+    VALUES (j.job_id, p_schedule_id, j.name, j.owner, j.run_as, j.oneoff, p_due_at, v_status, v_reason,
+            CASE WHEN v_status = 'skipped' THEN now() END);
+END
+$$;

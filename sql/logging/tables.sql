@@ -1,0 +1,107 @@
+-- The job log: one job_log row per logged job, one job_detail row per step,
+-- and the structured events (errors, warnings, notices) that hang off a step.
+-- job_log and job_detail keep pg_jobmon 1.5's columns, names and types; new
+-- columns are only ever appended.
+
+CREATE TABLE @extschema@.job_log (
+    job_id      bigint NOT NULL,
+    owner       text NOT NULL,
+    job_name    text NOT NULL,
+    start_time  timestamptz NOT NULL,
+    end_time    timestamptz,
+    status      text,
+    pid         integer NOT NULL,
+    CONSTRAINT job_log_job_id_pkey PRIMARY KEY (job_id)
+);
+
+CREATE SEQUENCE @extschema@.job_log_job_id_seq AS bigint OWNED BY @extschema@.job_log.job_id;
+
+ALTER TABLE @extschema@.job_log
+    ALTER COLUMN job_id SET DEFAULT nextval('@extschema@.job_log_job_id_seq');
+
+-- Job names can be long (no btree entry holds more than about 2.7 kB), and
+-- they are only ever looked up by equality: a hash index serves both.
+CREATE INDEX job_log_job_name_idx ON @extschema@.job_log USING hash (job_name);
+
+CREATE INDEX job_log_start_time_idx ON @extschema@.job_log (start_time);
+
+CREATE INDEX job_log_status_idx ON @extschema@.job_log (status);
+
+CREATE INDEX job_log_running_idx ON @extschema@.job_log (pid) WHERE end_time IS NULL;
+
+COMMENT ON TABLE @extschema@.job_log IS 'one row per logged job (pg_jobmon 1.5 layout)';
+
+CREATE TABLE @extschema@.job_detail (
+    job_id        bigint NOT NULL,
+    step_id       bigint NOT NULL,
+    action        text NOT NULL,
+    start_time    timestamptz NOT NULL,
+    end_time      timestamptz,
+    elapsed_time  real,
+    status        text,
+    message       text,
+    CONSTRAINT job_detail_step_id_pkey PRIMARY KEY (step_id),
+    CONSTRAINT job_detail_job_id_fkey FOREIGN KEY (job_id)
+        REFERENCES @extschema@.job_log (job_id) ON DELETE CASCADE
+);
+
+CREATE SEQUENCE @extschema@.job_detail_step_id_seq AS bigint OWNED BY @extschema@.job_detail.step_id;
+
+ALTER TABLE @extschema@.job_detail
+    ALTER COLUMN step_id SET DEFAULT nextval('@extschema@.job_detail_step_id_seq');
+
+CREATE INDEX job_detail_job_id_idx ON @extschema@.job_detail (job_id);
+
+COMMENT ON TABLE @extschema@.job_detail IS 'one row per step of a logged job (pg_jobmon 1.5 layout)';
+
+-- Structured events in the shape of PostgreSQL's own messages (ErrorData).
+CREATE TABLE @extschema@.jobmon_event (
+    event_id         bigint NOT NULL,
+    job_id           bigint NOT NULL,
+    step_id          bigint NOT NULL,
+    event_time       timestamptz NOT NULL,
+    severity         text NOT NULL,
+    sqlstate         text,
+    message          text NOT NULL,
+    detail           text,
+    hint             text,
+    context          text,
+    schema_name      text,
+    table_name       text,
+    column_name      text,
+    datatype_name    text,
+    constraint_name  text,
+    CONSTRAINT jobmon_event_event_id_pkey PRIMARY KEY (event_id),
+    CONSTRAINT jobmon_event_step_id_fkey FOREIGN KEY (step_id)
+        REFERENCES @extschema@.job_detail (step_id) ON DELETE CASCADE,
+    CONSTRAINT jobmon_event_job_id_fkey FOREIGN KEY (job_id)
+        REFERENCES @extschema@.job_log (job_id) ON DELETE CASCADE,
+    CONSTRAINT jobmon_event_severity_check CHECK (severity IN
+        ('DEBUG5', 'DEBUG4', 'DEBUG3', 'DEBUG2', 'DEBUG1', 'LOG', 'INFO',
+         'NOTICE', 'WARNING', 'ERROR', 'FATAL', 'PANIC')),
+    CONSTRAINT jobmon_event_sqlstate_check CHECK (sqlstate ~ '^[0-9A-Z]{5}$')
+);
+
+CREATE SEQUENCE @extschema@.jobmon_event_event_id_seq AS bigint OWNED BY @extschema@.jobmon_event.event_id;
+
+ALTER TABLE @extschema@.jobmon_event
+    ALTER COLUMN event_id SET DEFAULT nextval('@extschema@.jobmon_event_event_id_seq');
+
+CREATE INDEX jobmon_event_step_id_idx ON @extschema@.jobmon_event (step_id);
+
+CREATE INDEX jobmon_event_job_id_idx ON @extschema@.jobmon_event (job_id);
+
+COMMENT ON TABLE @extschema@.jobmon_event IS 'errors, warnings and notices recorded against a step, with every field of a PostgreSQL message';
+
+-- The log is the user's data: pg_dump keeps it, with its sequences.
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.job_log', '');
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.job_log_job_id_seq', '');
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.job_detail', '');
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.job_detail_step_id_seq', '');
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.jobmon_event', '');
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.jobmon_event_event_id_seq', '');

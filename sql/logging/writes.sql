@@ -1,0 +1,137 @@
+-- The writes of the job log, run on the autonomous logging connection (see
+-- connection.sql).  They are SECURITY DEFINER so that a role allowed to
+-- log needs no privilege on the tables themselves: it can add and finish
+-- jobs and steps through these, but not rewrite or delete the log.
+
+CREATE FUNCTION @extschema@._log_job_open(p_job_name text, p_owner text, p_pid integer)
+RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_job_id bigint;
+BEGIN
+    INSERT INTO @extschema@.job_log (owner, job_name, start_time, pid)
+    VALUES (p_owner, upper(p_job_name), now(), p_pid)
+    RETURNING job_id INTO v_job_id;
+    RETURN v_job_id;
+END
+$$;
+
+CREATE FUNCTION @extschema@._job_not_found(p_job_id bigint) RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    RAISE EXCEPTION 'job % does not exist', p_job_id
+        USING ERRCODE = 'undefined_object',
+              DETAIL = format('No row of job_log has job_id %s.', p_job_id),
+              HINT = 'Pass the id that add_job() returned.';
+END
+$$;
+
+CREATE FUNCTION @extschema@._step_not_found(p_step_id bigint) RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    RAISE EXCEPTION 'step % does not exist', p_step_id
+        USING ERRCODE = 'undefined_object',
+              DETAIL = format('No row of job_detail has step_id %s.', p_step_id),
+              HINT = 'Pass the id that add_step() returned.';
+END
+$$;
+
+CREATE FUNCTION @extschema@._log_step_open(p_job_id bigint, p_action text) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_step_id bigint;
+BEGIN
+    INSERT INTO @extschema@.job_detail (job_id, action, start_time)
+    SELECT j.job_id, p_action, now() FROM @extschema@.job_log j WHERE j.job_id = p_job_id
+    RETURNING step_id INTO v_step_id;
+    IF v_step_id IS NULL THEN
+        PERFORM @extschema@._job_not_found(p_job_id);
+    END IF;
+    RETURN v_step_id;
+END
+$$;
+
+CREATE FUNCTION @extschema@._log_step_close(p_step_id bigint, p_status text, p_message text)
+RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    UPDATE @extschema@.job_detail d
+    SET end_time = now(),
+        elapsed_time = extract(epoch FROM now() - d.start_time)::real,
+        status = p_status,
+        message = p_message
+    WHERE d.step_id = p_step_id;
+    IF NOT FOUND THEN
+        PERFORM @extschema@._step_not_found(p_step_id);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- Finish a job with the status text of p_alert_code.  Unless the setting
+-- log_durability is off, the end of a job is committed with the session's
+-- own synchronous_commit (steps may have been written asynchronously), so
+-- once close_job or fail_job returns, the job and everything logged before
+-- it are as durable as the caller's own work.
+CREATE FUNCTION @extschema@._log_job_close(p_job_id bigint, p_alert_code integer) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_status text;
+BEGIN
+    SELECT t.alert_text INTO v_status FROM @extschema@.job_status_text t WHERE t.alert_code = p_alert_code;
+    IF v_status IS NULL THEN
+        RAISE EXCEPTION 'alert code % does not exist', p_alert_code
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('job_status_text has the codes %s.',
+                                  (SELECT string_agg(t.alert_code::text, ', ' ORDER BY t.alert_code)
+                                   FROM @extschema@.job_status_text t)),
+                  HINT = 'Use one of those codes, or add the code to job_status_text first.';
+    END IF;
+    UPDATE @extschema@.job_log j SET end_time = now(), status = v_status WHERE j.job_id = p_job_id;
+    IF NOT FOUND THEN
+        PERFORM @extschema@._job_not_found(p_job_id);
+    END IF;
+    IF @extschema@._setting('log_durability') <> 'off' THEN
+        SET LOCAL synchronous_commit TO DEFAULT;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION @extschema@._log_event(
+    p_step_id bigint, p_severity text, p_sqlstate text, p_message text, p_detail text,
+    p_hint text, p_context text, p_schema_name text, p_table_name text, p_column_name text,
+    p_datatype_name text, p_constraint_name text)
+RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_event_id bigint;
+BEGIN
+    INSERT INTO @extschema@.jobmon_event (job_id, step_id, event_time, severity, sqlstate, message,
+                                       detail, hint, context, schema_name, table_name,
+                                       column_name, datatype_name, constraint_name)
+    SELECT d.job_id, d.step_id, now(), p_severity, p_sqlstate, p_message,
+           p_detail, p_hint, p_context, p_schema_name, p_table_name,
+           p_column_name, p_datatype_name, p_constraint_name
+    FROM @extschema@.job_detail d WHERE d.step_id = p_step_id
+    RETURNING event_id INTO v_event_id;
+    IF v_event_id IS NULL THEN
+        PERFORM @extschema@._step_not_found(p_step_id);
+    END IF;
+    RETURN v_event_id;
+END
+$$;

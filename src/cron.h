@@ -96,7 +96,6 @@ typedef struct CronTz
 
 /* cron_parse.c */
 extern bool cron_parse(const char *text, CronExpr *expr, CronError *err);
-extern const char *cron_field_name(CronField field);
 
 /* cron_next.c */
 extern bool cron_next(const CronExpr *expr, int64_t after, const CronTz *tz,

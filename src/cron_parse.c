@@ -183,17 +183,6 @@ cron_clip(const char *s, int len, int max)
 }
 
 /*
- * cron_field_name - the name of a field as messages use it.
- */
-const char *
-cron_field_name(CronField field)
-{
-	if (field < CRON_FIELD_SECOND || field > CRON_FIELD_DOW)
-		return "expression";
-	return cron_specs[field].name;
-}
-
-/*
  * cron_caseeq - do the n bytes at s equal the lower-case word w, ignoring
  * ASCII case?
  */

@@ -52,11 +52,11 @@ $$;
 -- Lock and return the first waiting run due by p_until that may start now,
 -- of a periodic or a one-off job, as p_run_as when that is given; runs that
 -- can never start are skipped on the way.  Returns NULL when none may.
--- The claim reads jobmon_run alone, walking jobmon_run_waiting_idx (or, for a
--- role, jobmon_run_waiting_role_idx) in order, and enable_sort is off so that
--- it does whatever the statistics say: right after a burst of submit_job()
--- they count few waiting runs and few jobs, and a sort or a join of all of
--- them costs milliseconds a claim.
+-- The claim reads jobmon_run alone, walking jobmon_run_waiting_idx (or, for
+-- a role, jobmon_run_waiting_role_idx) in due order.  enable_sort is off so
+-- that the planner keeps that plan whatever the statistics say: taken right
+-- after a burst of submit_job(), they count few waiting runs, and a plan
+-- that sorts or joins all of them then costs milliseconds per claim.
 CREATE FUNCTION @extschema@._run_claim(p_oneoff boolean, p_run_as name, p_until timestamptz)
 RETURNS @extschema@.jobmon_run
 LANGUAGE plpgsql

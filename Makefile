@@ -17,15 +17,21 @@ PG_CONFIG ?= pg_config
 # The install script of the current version is assembled from sql/: the C
 # functions' declarations, then one directory per subsystem, each lower
 # layer before the ones that use it (logging knows nothing of the
-# scheduler), each directory's tables.sql before its other files.
+# scheduler), each directory's tables.sql before its other files; last, who
+# may execute what.
 SQL_GROUPS  = settings logging monitoring cron scheduler dependencies oneoff dispatch run views
 SQL_SOURCES = sql/header.sql sql/c_functions.sql \
 	$(foreach g,$(SQL_GROUPS),$(wildcard sql/$(g)/tables.sql) \
-		$(sort $(filter-out %/tables.sql,$(wildcard sql/$(g)/*.sql))))
+		$(sort $(filter-out %/tables.sql,$(wildcard sql/$(g)/*.sql)))) \
+	sql/privileges.sql
 
 MODULE_big   = $(EXTENSION)
 OBJS         = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 PG_CPPFLAGS  = -I$(srcdir)/src
+# The logging connection (src/log_connection.c) is a libpq connection, as
+# in contrib/dblink and postgres_fdw.
+PG_CPPFLAGS += -I$(libpq_srcdir)
+SHLIB_LINK_INTERNAL = $(libpq)
 DATA_built   = sql/$(EXTENSION)--$(EXTVERSION).sql
 # updates/: the frozen baseline install script (pg_jobmon--2.3.0.sql), the
 # hand-written update scripts after it.  PostgreSQL builds

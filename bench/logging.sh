@@ -3,7 +3,8 @@
 #
 # One logged job of one step (add_job, add_step, update_step, close_job),
 # measured three ways in the same cluster, one client, same duration each:
-#   pg_jobmon         the extension: one reused dblink connection per session
+#   pg_jobmon         the extension: one private libpq connection per session,
+#                     reused from job to job, with prepared writes
 #   floor             the same four writes as plain SQL in the caller's own
 #                     transaction: not autonomous, the least possible cost
 #   connection/call   the classic autonomous method: a new dblink connection

@@ -3,6 +3,17 @@
 -- other half, the SQL functions that the C calls, is declared in
 -- src/bookkeeping_calls.h, which checks their result columns by name.
 
+-- src/api.c: who is calling.  The scheduler's API functions (create_job,
+-- submit_job ...) are C functions too, with the symbol jobmon_api: each is
+-- declared beside its body, _api_<name>, which it runs as the extension's
+-- owner (sql/scheduler/access.sql).
+
+-- The effective role of the calling context, or of the outermost API call
+-- under way.
+CREATE FUNCTION @extschema@._caller() RETURNS name
+LANGUAGE C STABLE
+AS 'MODULE_PATHNAME', 'jobmon_caller';
+
 -- src/cron_sql.c: the cron engine (doc/cron.md).
 
 CREATE FUNCTION @extschema@.cron_next(
@@ -63,6 +74,12 @@ CREATE FUNCTION @extschema@.resubmit(run_after interval DEFAULT '1 second') RETU
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'jobmon_resubmit';
 
+-- The run this process executes, when it is a pg_jobmon worker; NULL
+-- otherwise (sql/run/log_guard.sql).
+CREATE FUNCTION @extschema@._worker_run_id() RETURNS bigint
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'jobmon_worker_run_id';
+
 COMMENT ON FUNCTION @extschema@.get_self_id() IS 'inside a job: its job id';
 
 COMMENT ON FUNCTION @extschema@.resubmit(interval) IS 'inside a one-off job: run it again that long after this run ends (up to resubmit_limit)';
@@ -83,12 +100,91 @@ CREATE FUNCTION @extschema@._latch_set_at_commit(p_pid integer) RETURNS void
 LANGUAGE C STRICT VOLATILE
 AS 'MODULE_PATHNAME', 'jobmon_latch_set_at_commit';
 
-REVOKE ALL ON FUNCTION @extschema@._worker_launch(bigint, oid, timestamptz),
-    @extschema@._dispatch_sleep(float8), @extschema@._latch_set_at_commit(integer) FROM PUBLIC;
-
 CREATE FUNCTION @extschema@._process_exists(p_pid integer) RETURNS boolean
 LANGUAGE C STRICT VOLATILE
 AS 'MODULE_PATHNAME', 'jobmon_process_exists';
+
+-- src/log_connection.c: the private logging connection (sql/logging/connection.sql).
+-- Each _log_send_* sends one fixed, prepared statement calling the writer
+-- of the same name (_log_job_open ... in sql/logging/writes.sql) over the
+-- session's logging connection, and returns what it returns; NULL when
+-- on_log_failure = warning let a failure pass.  The identity a job is
+-- opened with (the calling context's effective role, this backend's pid)
+-- is not an argument: the C fills it in.  Executable by all: they do what
+-- the logging API does, no more.
+
+CREATE FUNCTION @extschema@._log_send_job_open(p_job_name text) RETURNS bigint
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'jobmon_log_send_job_open';
+
+CREATE FUNCTION @extschema@._log_send_step_open(p_job_id bigint, p_action text) RETURNS bigint
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'jobmon_log_send_step_open';
+
+CREATE FUNCTION @extschema@._log_send_step_close(p_step_id bigint, p_status text, p_message text)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'jobmon_log_send_step_close';
+
+CREATE FUNCTION @extschema@._log_send_job_close(p_job_id bigint, p_alert_code integer) RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'jobmon_log_send_job_close';
+
+CREATE FUNCTION @extschema@._log_send_event(
+    p_step_id bigint, p_severity text, p_sqlstate text, p_message text, p_detail text,
+    p_hint text, p_context text, p_schema_name text, p_table_name text, p_column_name text,
+    p_datatype_name text, p_constraint_name text)
+RETURNS bigint
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'jobmon_log_send_event';
+
+CREATE FUNCTION @extschema@._log_send_step_failed(
+    p_step_id bigint, p_severity text, p_sqlstate text, p_message text, p_detail text,
+    p_hint text, p_context text, p_schema_name text, p_table_name text, p_column_name text,
+    p_datatype_name text, p_constraint_name text)
+RETURNS bigint
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'jobmon_log_send_step_failed';
+
+-- On the log writer's connection, which logs in as the extension's owner:
+-- the role the write under way is made for, until its transaction ends
+-- (each statement above calls it first).  The checks made in the writer's
+-- backend take that role for the caller (jobmon_log_caller_id() in C).
+CREATE FUNCTION @extschema@._log_set_caller(p_caller oid) RETURNS void
+LANGUAGE C STRICT VOLATILE
+AS 'MODULE_PATHNAME', 'jobmon_log_set_caller';
+
+-- Close the calling session's own logging connection (jobmon_config_set
+-- does, so that a changed setting applies at once).
+CREATE FUNCTION @extschema@._log_disconnect() RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'jobmon_log_disconnect';
+
+-- The calling session's log writer: its pid and the settings that matter
+-- (NULLs when there is none; never opens one).  For tests and diagnosis.
+CREATE FUNCTION @extschema@._log_connection_info(
+    OUT pid integer, OUT synchronous_commit text, OUT lock_timeout text)
+RETURNS record
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'jobmon_log_connection_info';
+
+COMMENT ON FUNCTION @extschema@._log_send_job_open(text) IS 'internal: open a job_log row, as the calling role, over the logging connection';
+
+COMMENT ON FUNCTION @extschema@._log_send_step_open(bigint, text) IS 'internal: open a step over the logging connection';
+
+COMMENT ON FUNCTION @extschema@._log_send_step_close(bigint, text, text) IS 'internal: set a step''s status and message over the logging connection';
+
+COMMENT ON FUNCTION @extschema@._log_send_job_close(bigint, integer) IS 'internal: end a job over the logging connection';
+
+COMMENT ON FUNCTION @extschema@._log_send_event(bigint, text, text, text, text, text, text, text, text, text, text, text) IS 'internal: record an event over the logging connection';
+
+COMMENT ON FUNCTION @extschema@._log_send_step_failed(bigint, text, text, text, text, text, text, text, text, text, text, text) IS 'internal: record an error and fail its step over the logging connection';
+
+COMMENT ON FUNCTION @extschema@._log_set_caller(oid) IS 'internal, on the log writer''s connection: the role the write under way is made for';
+
+COMMENT ON FUNCTION @extschema@._log_disconnect() IS 'internal: close this session''s logging connection';
+
+COMMENT ON FUNCTION @extschema@._log_connection_info() IS 'internal: this session''s log writer (pid, synchronous_commit, lock_timeout), or NULLs';
 
 -- src/message.c: the error a PL/pgSQL handler is handling, as the fields of
 -- a server message (sql/logging/events.sql).

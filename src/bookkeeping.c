@@ -361,6 +361,7 @@ bookkeeping_read_run(JobmonBookkeeping *bk, JobmonCallId id, JobmonRun *run)
 	memset(def, 0, sizeof(*def));
 	run->unclosed_from = run->unclosed_to = 0;
 	run->run_id = DatumGetInt64(bookkeeping_required(bk, id, WORKER_RUN_RUN_ID));
+	jobmon_job_context_set_run(run->run_id);
 
 	deconstruct_array(DatumGetArrayTypeP(bookkeeping_required(bk, id, WORKER_RUN_COMMANDS)),
 					  TEXTOID, -1, false, TYPALIGN_INT, &elems, NULL, &nelems);

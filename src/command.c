@@ -10,7 +10,8 @@
  * commands that refuse to run inside a function work in a job as they do
  * in psql.  A one-off job's params are bound to $1, $2 ... as values, each
  * converted by the input function of the type the statement gives it,
- * never spliced into the text.
+ * never spliced into the text.  A worker has no client, so a string with
+ * COPY TO STDOUT or COPY FROM STDIN is refused before any of it runs.
  *
  * The worker owns the transactions: a command in a transaction of its own,
  * or all of a job's commands in one (use_same_transaction).  Errors are
@@ -27,6 +28,7 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/params.h"
+#include "nodes/parsenodes.h"
 #include "parser/analyze.h"
 #include "pgstat.h"
 #include "tcop/dest.h"
@@ -43,6 +45,7 @@
 
 static ParamListInfo command_bind_params(const JobmonParams *params, Oid *types,
 										 int ntypes);
+static void command_check_no_client(Node *statement);
 static uint64 command_execute(const char *sql, bool implicit_block,
 							  MemoryContext parse_context,
 							  const JobmonParams *params);
@@ -87,6 +90,33 @@ command_bind_params(const JobmonParams *params, Oid *types, int ntypes)
 }
 
 /*
+ * Raise an error if the raw (parsed, not yet analyzed) statement would talk
+ * to a client.  A worker has none: COPY TO STDOUT would write into whatever
+ * the postmaster's stdout is (often the server log) and COPY FROM STDIN
+ * would read nothing and succeed.  COPY nested in a function is refused
+ * already (by SPI, so by PL/pgSQL, and by SQL functions), and every other
+ * statement's rows go to the DestNone receiver, so a top-level COPY with
+ * neither a file nor a program is all there is to check.
+ */
+static void
+command_check_no_client(Node *statement)
+{
+	CopyStmt   *copy;
+
+	if (!IsA(statement, CopyStmt))
+		return;
+	copy = (CopyStmt *) statement;
+	if (copy->filename != NULL || copy->is_program)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("COPY to or from a client is not possible in a job"),
+			 errdetail("A job runs in a background worker, which has no client: the command contains COPY %s %s.",
+					   copy->is_from ? "FROM" : "TO", copy->is_from ? "STDIN" : "STDOUT"),
+			 errhint("COPY to or from a file on the server (with the privileges that needs), or use INSERT ... SELECT.")));
+}
+
+/*
  * Execute one command string the way a client's simple query is executed:
  * statement by statement, at top level.  Several statements in one string,
  * or several commands in one transaction (implicit_block), form an implicit
@@ -106,6 +136,9 @@ command_execute(const char *sql, bool implicit_block, MemoryContext parse_contex
 
 	if (list_length(statements) > 1)
 		implicit_block = true;
+	/* Before any statement runs, so that none of the string runs. */
+	foreach(lc, statements)
+		command_check_no_client(lfirst_node(RawStmt, lc)->stmt);
 
 	foreach(lc, statements)
 	{
@@ -293,9 +326,14 @@ jobmon_run_next_time_statement(MemoryContext context, const char *statement,
 	StartTransactionCommand();
 	PG_TRY();
 	{
+		ListCell   *lc;
+
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
 		SetConfigOption("pg_jobmon.transaction_state", state, PGC_USERSET, PGC_S_SESSION);
+		/* SPI refuses COPY to a client with an error code, not an error: say why. */
+		foreach(lc, pg_parse_query(statement))
+			command_check_no_client(lfirst_node(RawStmt, lc)->stmt);
 		PushActiveSnapshot(GetTransactionSnapshot());
 		SPI_execute(statement, false, 1);
 		PopActiveSnapshot();

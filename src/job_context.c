@@ -22,6 +22,7 @@
 
 PG_FUNCTION_INFO_V1(jobmon_get_self_id);
 PG_FUNCTION_INFO_V1(jobmon_resubmit);
+PG_FUNCTION_INFO_V1(jobmon_worker_run_id);
 
 /*
  * The context, module state by design: the SQL functions below can only
@@ -31,6 +32,7 @@ static int64 self_job_id = 0;	/* 0: not inside a run */
 static bool self_oneoff = false;
 static Interval resubmit_after;
 static bool resubmit_requested = false;
+static int64 worker_run_id = 0; /* 0: not a worker, or between runs */
 
 static void job_context_check_inside(const char *function);
 
@@ -48,6 +50,16 @@ void
 jobmon_job_context_clear(void)
 {
 	jobmon_job_context_set(0, false);
+}
+
+/*
+ * The run this worker executes, from the moment its bookkeeping reads it
+ * (before it opens the run's first step) to the next.
+ */
+void
+jobmon_job_context_set_run(int64 run_id)
+{
+	worker_run_id = run_id;
 }
 
 /* The delay resubmit() asked for in this run, or NULL. */
@@ -112,4 +124,18 @@ jobmon_resubmit(PG_FUNCTION_ARGS)
 	resubmit_after = *after;
 	resubmit_requested = true;
 	PG_RETURN_INT64(self_job_id);
+}
+
+/*
+ * _worker_run_id(): the run this process executes, when it is a pg_jobmon
+ * worker; NULL otherwise.  A pid can be reused by any later process, and a
+ * run row can be copied to another database; only the worker itself has
+ * its run here.
+ */
+Datum
+jobmon_worker_run_id(PG_FUNCTION_ARGS)
+{
+	if (worker_run_id == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_INT64(worker_run_id);
 }

@@ -34,7 +34,12 @@
  *	capture			capture.c: the messages a job's commands raise
  *	messages		message.c: severity names, and the error a PL/pgSQL
  *					handler is handling (log_error)
- *	job context		job_context.c: get_self_id() and resubmit() in a run
+ *	job context		job_context.c: get_self_id() and resubmit() in a run,
+ *					and the run a worker executes (_worker_run_id())
+ *	identity		api.c: who is calling (_caller()), and the scheduler's
+ *					API functions, which run their bodies as the owner
+ *	logging			log_connection.c: the private connection over which
+ *					the log writes commit on their own
  *	legacy			legacy.c: old C symbols that frozen install scripts name
  *
  * pg_jobmon.h is what several of them share; worker_internal.h is what the

@@ -33,7 +33,17 @@ typedef struct JobmonWorkerArgs
 /* job_context.c: what a running job knows about itself */
 extern void jobmon_job_context_set(int64 job_id, bool oneoff);
 extern void jobmon_job_context_clear(void);
+extern void jobmon_job_context_set_run(int64 run_id);
 extern Interval *jobmon_job_context_resubmit(void);
+
+/* api.c: who is calling */
+extern Oid	jobmon_caller_id(void);
+
+/*
+ * log_connection.c: in a log writer's backend, the role the log write under
+ * way is made for (the caller of the logging API); InvalidOid elsewhere
+ */
+extern Oid	jobmon_log_caller_id(void);
 
 /* message.c: severity names, as PostgreSQL prints them */
 extern const char *jobmon_severity_name(int elevel);

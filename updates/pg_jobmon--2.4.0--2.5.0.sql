@@ -1,3 +1,956 @@
 -- pg_jobmon 2.4.0 -> 2.5.0: no role reaches another role's privileges.
+--
+-- The caller is the effective role of the calling context (src/api.c); the
+-- logging connection is private (src/log_connection.c); run_as is resolved
+-- by its exact name; the log of a run is written by its worker (known by
+-- process memory, not by pid) and its job's roles, and read by its job's
+-- roles; a role reads the log of its own jobs, a member of pg_monitor all.
 
 \echo Use "ALTER EXTENSION pg_jobmon UPDATE TO '2.5.0'" to load this file. \quit
+
+-- 1. New functions: the C side of the private logging connection and of
+--    the API, the bodies of the API functions (_api_*), the row-level
+--    security of the log.
+
+CREATE FUNCTION @extschema@._api_activate_job(p_job_id bigint)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_old @extschema@.jobmon_job := @extschema@._job_for_change(p_job_id);
+    v_new @extschema@.jobmon_job := v_old;
+BEGIN
+    PERFORM @extschema@._check_run_as(v_old.owner, v_old.run_as);
+    v_new.active := true;
+    v_new.broken_reason := NULL;
+    -- Fire times missed while inactive are not made up for.
+    UPDATE @extschema@.jobmon_schedule s SET fired_until = greatest(s.fired_until, now())
+    WHERE s.job_id = p_job_id AND NOT (v_old.active AND v_old.broken_reason IS NULL);
+    PERFORM @extschema@._job_update('activate', v_old, v_new);
+END
+$$;
+
+CREATE FUNCTION @extschema@._api_add_schedule(p_job_id bigint, p_cron text)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    PERFORM @extschema@._job_for_change(p_job_id);
+    IF p_cron IS NULL THEN
+        PERFORM @extschema@._null_argument('add_schedule', 'p_cron');
+    END IF;
+    PERFORM @extschema@._dispatch_wake();
+    RETURN @extschema@._schedule_insert('add_schedule', p_job_id, p_cron, NULL);
+END
+$$;
+
+CREATE FUNCTION @extschema@._api_add_schedule(p_job_id bigint, p_dates timestamptz[])
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    PERFORM @extschema@._job_for_change(p_job_id);
+    IF p_dates IS NULL THEN
+        PERFORM @extschema@._null_argument('add_schedule', 'p_dates');
+    END IF;
+    PERFORM @extschema@._dispatch_wake();
+    RETURN @extschema@._schedule_insert('add_schedule', p_job_id, NULL, p_dates);
+END
+$$;
+
+CREATE FUNCTION @extschema@._api_cancel_override(p_schedule_id bigint)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_old @extschema@.jobmon_schedule := @extschema@._schedule_for_change(p_schedule_id);
+    v_new @extschema@.jobmon_schedule := v_old;
+BEGIN
+    v_new.override_time := NULL;
+    PERFORM @extschema@._schedule_update('cancel override', v_old, v_new);
+END
+$$;
+
+CREATE FUNCTION @extschema@._api_cancel_submitted_job(p_job_id bigint)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_job       @extschema@.jobmon_job := @extschema@._job_for_change(p_job_id);
+    v_cancelled integer;
+    v_running   boolean;
+    v_log_id    bigint;
+BEGIN
+    IF NOT v_job.oneoff THEN
+        RAISE EXCEPTION 'job % is not a one-off job', p_job_id
+            USING ERRCODE = 'wrong_object_type',
+                  DETAIL = format('Job %s "%s" was created with create_job(), not submit_job().', p_job_id, v_job.name),
+                  HINT = 'deactivate_job() stops a periodic job; cancel_job() cancels one of its runs.';
+    END IF;
+    UPDATE @extschema@.jobmon_run r
+    SET status = 'cancelled', finished_at = now(),
+        reason = format('cancelled by %s with cancel_submitted_job()', @extschema@._caller())
+    WHERE r.job_id = p_job_id AND r.status IN ('blocked', 'waiting');
+    GET DIAGNOSTICS v_cancelled = ROW_COUNT;
+    SELECT true, r.log_id INTO v_running, v_log_id FROM @extschema@.jobmon_run r
+    WHERE r.job_id = p_job_id AND r.status IN ('starting', 'running');
+    v_running := coalesce(v_running, false);
+    -- A job that has ended is not marked cancelled after the fact.
+    IF NOT v_job.active OR (v_cancelled = 0 AND NOT v_running) THEN
+        RETURN false;
+    END IF;
+    UPDATE @extschema@.jobmon_job j SET active = false WHERE j.job_id = p_job_id;
+    PERFORM @extschema@._audit('cancel', p_job_id, NULL, to_jsonb(v_job), jsonb_build_object('active', false));
+    PERFORM @extschema@._dependants_notify(p_job_id);
+    IF v_running THEN
+        RAISE NOTICE 'job % is running now; it will not be resubmitted', p_job_id
+            USING HINT = format('SELECT cancel_job(%s) cancels the run itself.', coalesce(v_log_id::text, '<its log_id>'));
+    END IF;
+    RETURN true;
+END
+$$;
+
+CREATE FUNCTION @extschema@._api_create_job(p_options jsonb)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_caller name := @extschema@._caller();
+    j        @extschema@.jobmon_job;
+    v_cron   text;
+BEGIN
+    PERFORM @extschema@._check_may_schedule();
+    PERFORM @extschema@._job_options_check('create_job', p_options, false);
+    IF NOT p_options ? 'commands' THEN
+        RAISE EXCEPTION 'option "commands" of create_job() is required'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'A job without commands would do nothing.',
+                  HINT = 'Add "commands": "SQL" (one transaction) or ["SQL", ...] (one transaction each).';
+    END IF;
+    IF p_options ? 'cron' AND p_options ? 'rule' THEN
+        RAISE EXCEPTION 'create_job() takes "cron" or "rule", not both'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'A rule is another way to write a cron expression.',
+                  HINT = 'Keep one of them; add_schedule() adds further schedules.';
+    END IF;
+
+    j := @extschema@._job_apply_options('create_job', @extschema@._job_new(v_caller), p_options);
+    PERFORM @extschema@._check_run_as(v_caller, j.run_as);
+    INSERT INTO @extschema@.jobmon_job VALUES (j.*);
+    PERFORM @extschema@._audit('create', j.job_id, NULL, NULL, to_jsonb(j));
+
+    v_cron := coalesce(p_options->>'cron', @extschema@.cron_from_rule(p_options->'rule'));
+    IF v_cron IS NOT NULL THEN
+        PERFORM @extschema@._schedule_insert('create_job', j.job_id, v_cron, NULL);
+    END IF;
+    IF p_options ? 'dates' THEN
+        PERFORM @extschema@._schedule_insert('create_job', j.job_id, NULL, ARRAY(
+            SELECT @extschema@._job_option_time('create_job', 'dates', to_jsonb(d))
+            FROM unnest(@extschema@._job_option_text_array('create_job', 'dates', p_options->'dates')) d));
+    END IF;
+    PERFORM @extschema@._dispatch_wake();
+    RETURN j.job_id;
+END
+$$;
+
+CREATE FUNCTION @extschema@._api_deactivate_job(p_job_id bigint)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_old @extschema@.jobmon_job := @extschema@._job_for_change(p_job_id);
+    v_new @extschema@.jobmon_job := v_old;
+BEGIN
+    v_new.active := false;
+    PERFORM @extschema@._job_update('deactivate', v_old, v_new);
+END
+$$;
+
+CREATE FUNCTION @extschema@._api_disable_schedule(p_schedule_id bigint)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_old @extschema@.jobmon_schedule := @extschema@._schedule_for_change(p_schedule_id);
+    v_new @extschema@.jobmon_schedule := v_old;
+BEGIN
+    v_new.enabled := false;
+    PERFORM @extschema@._schedule_update('disable schedule', v_old, v_new);
+END
+$$;
+
+CREATE FUNCTION @extschema@._api_drop_job(p_job_id bigint, p_drop_history boolean)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_old @extschema@.jobmon_job := @extschema@._job_for_change(p_job_id);
+BEGIN
+    PERFORM @extschema@._depends_check_drop(p_job_id);
+    DELETE FROM @extschema@.jobmon_job j WHERE j.job_id = p_job_id;
+    UPDATE @extschema@.jobmon_run r SET status = 'skipped', reason = 'the job was dropped', finished_at = now()
+    WHERE r.job_id = p_job_id AND r.status IN ('blocked', 'waiting');
+    IF p_drop_history THEN
+        DELETE FROM @extschema@.job_log l USING @extschema@.jobmon_run r
+        WHERE r.job_id = p_job_id AND l.job_id = r.log_id AND r.status NOT IN ('starting', 'running');
+        DELETE FROM @extschema@.jobmon_run r
+        WHERE r.job_id = p_job_id AND r.status NOT IN ('starting', 'running');
+    END IF;
+    PERFORM @extschema@._audit('drop', p_job_id, NULL, to_jsonb(v_old), NULL);
+END
+$$;
+
+CREATE FUNCTION @extschema@._api_drop_schedule(p_schedule_id bigint)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_old @extschema@.jobmon_schedule := @extschema@._schedule_for_change(p_schedule_id);
+BEGIN
+    DELETE FROM @extschema@.jobmon_schedule s WHERE s.schedule_id = p_schedule_id;
+    PERFORM @extschema@._audit('drop schedule', v_old.job_id, p_schedule_id, to_jsonb(v_old), NULL);
+END
+$$;
+
+CREATE FUNCTION @extschema@._api_dyn_override(p_schedule_id bigint, p_next_time timestamptz)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_old @extschema@.jobmon_schedule := @extschema@._schedule_for_change(p_schedule_id);
+    v_new @extschema@.jobmon_schedule := v_old;
+BEGIN
+    IF p_next_time IS NULL THEN
+        PERFORM @extschema@._null_argument('dyn_override', 'p_next_time');
+    END IF;
+    v_new.override_time := p_next_time;
+    PERFORM @extschema@._schedule_update('override schedule', v_old, v_new);
+END
+$$;
+
+CREATE FUNCTION @extschema@._api_enable_schedule(p_schedule_id bigint)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_old @extschema@.jobmon_schedule := @extschema@._schedule_for_change(p_schedule_id);
+    v_new @extschema@.jobmon_schedule := v_old;
+BEGIN
+    v_new.enabled := true;
+    -- Fire times missed while disabled are not made up for.
+    IF NOT v_old.enabled THEN
+        v_new.fired_until := greatest(v_old.fired_until, now());
+        UPDATE @extschema@.jobmon_schedule s SET fired_until = v_new.fired_until
+        WHERE s.schedule_id = p_schedule_id;
+    END IF;
+    PERFORM @extschema@._schedule_update('enable schedule', v_old, v_new);
+END
+$$;
+
+CREATE FUNCTION @extschema@._api_grant_scheduler(p_role name)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    PERFORM @extschema@._check_admin('allow roles to schedule jobs');
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.rolname = p_role) THEN
+        RAISE EXCEPTION 'role "%" does not exist', p_role
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'Create the role first, or check the spelling.';
+    END IF;
+    INSERT INTO @extschema@.jobmon_scheduler_role (role_name, granted_by)
+    VALUES (p_role, @extschema@._caller())
+    ON CONFLICT ON CONSTRAINT jobmon_scheduler_role_pkey DO NOTHING;
+    -- Using the API needs the schema; reading one's jobs needs nothing else.
+    EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I', '@extschema@', p_role);
+END
+$$;
+
+CREATE FUNCTION @extschema@._api_jobmon_clean_log()
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_caller name := @extschema@._caller();
+    v_count  bigint;
+BEGIN
+    WITH gone AS (
+        DELETE FROM @extschema@.jobmon_run r
+        WHERE r.status NOT IN ('waiting', 'starting', 'running')
+          AND @extschema@._is_job_role(v_caller, r.owner, r.run_as)
+        RETURNING r.log_id),
+    logs AS (
+        DELETE FROM @extschema@.job_log l USING gone WHERE l.job_id = gone.log_id)
+    SELECT count(*) INTO v_count FROM gone;
+    RETURN v_count;
+END
+$$;
+
+CREATE FUNCTION @extschema@._api_revoke_scheduler(p_role name)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    PERFORM @extschema@._check_admin('disallow roles to schedule jobs');
+    DELETE FROM @extschema@.jobmon_scheduler_role s WHERE s.role_name = p_role;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'role "%" was not allowed to schedule jobs', p_role
+            USING ERRCODE = 'undefined_object',
+                  DETAIL = 'jobmon_scheduler_role has no row for that role.',
+                  HINT = 'SELECT * FROM jobmon_scheduler_role lists the roles allowed to schedule.';
+    END IF;
+END
+$$;
+
+CREATE FUNCTION @extschema@._api_run_job(p_job_id bigint)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_job    @extschema@.jobmon_job := @extschema@._job_for_change(p_job_id);
+    v_run_id bigint;
+BEGIN
+    INSERT INTO @extschema@.jobmon_run (job_id, job_name, owner, run_as, oneoff, due_at)
+    VALUES (v_job.job_id, v_job.name, v_job.owner, v_job.run_as, v_job.oneoff, now())
+    RETURNING run_id INTO v_run_id;
+    PERFORM @extschema@._audit('run now', p_job_id, NULL, NULL, jsonb_build_object('run_id', v_run_id));
+    PERFORM @extschema@._dispatch_wake();
+    RETURN v_run_id;
+END
+$$;
+
+CREATE FUNCTION @extschema@._api_set_job_attributes(p_job_id bigint, p_options jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_old @extschema@.jobmon_job := @extschema@._job_for_change(p_job_id);
+    v_new @extschema@.jobmon_job;
+BEGIN
+    PERFORM @extschema@._job_options_check('set_job_attributes', p_options, true);
+    v_new := @extschema@._job_apply_options('set_job_attributes', v_old, p_options);
+    IF v_new.run_as IS DISTINCT FROM v_old.run_as THEN
+        PERFORM @extschema@._check_run_as(@extschema@._caller(), v_new.run_as);
+    END IF;
+    PERFORM @extschema@._job_update('change', v_old, v_new);
+END
+$$;
+
+CREATE FUNCTION @extschema@._api_submit_job(query text, params text[],
+    run_after timestamptz, node text, max_duration interval,
+    max_wait_interval interval, run_as text, depends_on bigint[],
+    name text, comments text, resubmit_limit bigint)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_caller  name := @extschema@._caller();
+    j         @extschema@.jobmon_job;
+    v_problem text;
+BEGIN
+    PERFORM @extschema@._check_may_schedule();
+    IF _api_submit_job.query IS NULL OR btrim(_api_submit_job.query) = '' THEN
+        RAISE EXCEPTION 'query of submit_job() must not be empty'
+            USING ERRCODE = CASE WHEN _api_submit_job.query IS NULL THEN 'null_value_not_allowed'
+                                 ELSE 'invalid_parameter_value' END,
+                  DETAIL = format('submit_job() got %s.', coalesce(quote_literal(_api_submit_job.query), 'NULL')),
+                  HINT = 'Pass the SQL to run, e.g. submit_job(''VACUUM my_table'').';
+    END IF;
+    IF _api_submit_job.node IS NOT NULL THEN
+        RAISE EXCEPTION 'argument node of submit_job() is not supported'
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = format('submit_job() got node = %L; pg_jobmon runs every job on the server where it was submitted.',
+                                  _api_submit_job.node),
+                  HINT = 'Leave node out (NULL).';
+    END IF;
+    IF _api_submit_job.resubmit_limit IS NULL OR _api_submit_job.resubmit_limit < 0 THEN
+        RAISE EXCEPTION 'resubmit_limit of submit_job() must be 0 or more'
+            USING ERRCODE = CASE WHEN _api_submit_job.resubmit_limit IS NULL THEN 'null_value_not_allowed'
+                                 ELSE 'invalid_parameter_value' END,
+                  DETAIL = format('submit_job() got resubmit_limit = %s.', coalesce(_api_submit_job.resubmit_limit::text, 'NULL')),
+                  HINT = 'Give how many times the job may resubmit itself, e.g. 100 (the default).';
+    END IF;
+    PERFORM @extschema@._oneoff_check_interval('submit_job', 'max_duration', _api_submit_job.max_duration);
+    PERFORM @extschema@._oneoff_check_interval('submit_job', 'max_wait_interval', _api_submit_job.max_wait_interval);
+
+    j := @extschema@._job_new(v_caller);
+    j.oneoff := true;
+    j.name := coalesce(nullif(btrim(_api_submit_job.name), ''), j.name);
+    j.run_as := coalesce(_api_submit_job.run_as, v_caller);
+    PERFORM @extschema@._check_run_as(v_caller, j.run_as);
+    j.commands := ARRAY[_api_submit_job.query];
+    j.params := _api_submit_job.params;
+    j.comments := _api_submit_job.comments;
+    j.last_start_available := _api_submit_job.max_wait_interval;
+    j.max_run_time := _api_submit_job.max_duration;
+    j.depends_on := @extschema@._depends_resolve('submit_job', j.job_id, to_jsonb(_api_submit_job.depends_on));
+    j.resubmit_limit := _api_submit_job.resubmit_limit;
+    INSERT INTO @extschema@.jobmon_job VALUES (j.*);
+
+    v_problem := @extschema@._depends_problem(j);
+    IF v_problem LIKE 'failed:%' THEN
+        RAISE EXCEPTION 'a job that job % depends on has already failed', j.job_id
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('depends_on of submit_job() got %s: %s.', _api_submit_job.depends_on,
+                                  substr(v_problem, length('failed: ') + 1)),
+                  HINT = 'Submit the job it depends on again, or leave it out of depends_on.';
+    END IF;
+    INSERT INTO @extschema@.jobmon_run (job_id, job_name, owner, run_as, oneoff, due_at, status)
+    VALUES (j.job_id, j.name, j.owner, j.run_as, true, coalesce(_api_submit_job.run_after, now()),
+            CASE WHEN v_problem IS NULL THEN 'waiting' ELSE 'blocked' END);
+    PERFORM @extschema@._audit('submit', j.job_id, NULL, NULL, to_jsonb(j));
+    PERFORM @extschema@._dispatch_wake();
+    RETURN j.job_id;
+END
+$$;
+
+CREATE FUNCTION @extschema@._log_connection_info(
+    OUT pid integer, OUT synchronous_commit text, OUT lock_timeout text)
+RETURNS record
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'jobmon_log_connection_info';
+
+CREATE FUNCTION @extschema@._log_reads_all() RETURNS boolean
+LANGUAGE sql STABLE
+AS $$ SELECT pg_catalog.pg_has_role(current_user, 'pg_monitor', 'USAGE') $$;
+
+CREATE FUNCTION @extschema@._log_send_event(
+    p_step_id bigint, p_severity text, p_sqlstate text, p_message text, p_detail text,
+    p_hint text, p_context text, p_schema_name text, p_table_name text, p_column_name text,
+    p_datatype_name text, p_constraint_name text)
+RETURNS bigint
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'jobmon_log_send_event';
+
+CREATE FUNCTION @extschema@._log_send_job_close(p_job_id bigint, p_alert_code integer) RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'jobmon_log_send_job_close';
+
+CREATE FUNCTION @extschema@._log_send_job_open(p_job_name text) RETURNS bigint
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'jobmon_log_send_job_open';
+
+CREATE FUNCTION @extschema@._log_send_step_close(p_step_id bigint, p_status text, p_message text)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'jobmon_log_send_step_close';
+
+CREATE FUNCTION @extschema@._log_send_step_failed(
+    p_step_id bigint, p_severity text, p_sqlstate text, p_message text, p_detail text,
+    p_hint text, p_context text, p_schema_name text, p_table_name text, p_column_name text,
+    p_datatype_name text, p_constraint_name text)
+RETURNS bigint
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'jobmon_log_send_step_failed';
+
+CREATE FUNCTION @extschema@._log_send_step_open(p_job_id bigint, p_action text) RETURNS bigint
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'jobmon_log_send_step_open';
+
+CREATE FUNCTION @extschema@._log_set_caller(p_caller oid) RETURNS void
+LANGUAGE C STRICT VOLATILE
+AS 'MODULE_PATHNAME', 'jobmon_log_set_caller';
+
+CREATE FUNCTION @extschema@._run_log_roles(p_log_id bigint) RETURNS name[]
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = @extschema@, pg_temp
+AS $$ SELECT ARRAY[r.owner, r.run_as] FROM @extschema@.jobmon_run r WHERE r.log_id = p_log_id $$;
+
+CREATE FUNCTION @extschema@._worker_run_id() RETURNS bigint
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'jobmon_worker_run_id';
+
+-- 2. Changed functions: the API functions become C forwarders that run
+--    their bodies as the extension's owner; the logging API sends over the
+--    private connection; the rest name the caller or the worker by identity.
+
+CREATE OR REPLACE FUNCTION @extschema@._caller() RETURNS name
+LANGUAGE C STABLE
+AS 'MODULE_PATHNAME', 'jobmon_caller';
+
+CREATE OR REPLACE FUNCTION @extschema@._dispatch_launch() RETURNS integer
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    r         @extschema@.jobmon_run;
+    v_oneoff  boolean;
+    v_free    integer;
+    v_pid     integer;
+    v_started integer := 0;
+    v_until   timestamptz := clock_timestamp() + @extschema@._dispatch_lead();
+BEGIN
+    FOREACH v_oneoff IN ARRAY ARRAY[false, true] LOOP
+        SELECT @extschema@._max_workers(v_oneoff) - count(*) INTO v_free
+        FROM @extschema@.jobmon_run x WHERE x.status IN ('starting', 'running') AND x.oneoff = v_oneoff;
+        WHILE v_free > 0 LOOP
+            r := @extschema@._run_claim(v_oneoff, NULL, v_until);
+            EXIT WHEN r.run_id IS NULL;
+            -- The worker waits for this transaction to end before it claims
+            -- the run (src/worker.c, worker_wait_for_dispatcher), so it sees this mark.
+            -- The role by its exact name, never parsed as an identifier: a
+            -- run_as of "Reports" must not become role reports.
+            v_pid := @extschema@._worker_launch(r.run_id,
+                (SELECT a.oid FROM @extschema@.jobmon_job j
+                 JOIN pg_catalog.pg_roles a ON a.rolname = j.run_as
+                 WHERE j.job_id = r.job_id), r.due_at);
+            EXIT WHEN v_pid IS NULL;    -- no background worker slot left
+            UPDATE @extschema@.jobmon_run x SET status = 'starting', started_at = clock_timestamp(), pid = v_pid
+            WHERE x.run_id = r.run_id;
+            v_free := v_free - 1;
+            v_started := v_started + 1;
+        END LOOP;
+    END LOOP;
+    PERFORM @extschema@._runs_skip_expired();
+    RETURN v_started;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@._dispatch_wake() RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    PERFORM @extschema@._latch_set_at_commit(s.dispatcher_pid)
+    FROM @extschema@.jobmon_dispatcher_state s WHERE s.dispatcher_pid IS NOT NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@._log_disconnect() RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'jobmon_log_disconnect';
+
+CREATE OR REPLACE FUNCTION @extschema@._log_step_error(p_step_id bigint, p_error record) RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    RETURN @extschema@._log_send_step_failed(
+        p_step_id, p_error.severity, p_error.sqlstate, p_error.message, p_error.detail,
+        p_error.hint, p_error.context, p_error.schema_name, p_error.table_name,
+        p_error.column_name, p_error.datatype_name, p_error.constraint_name);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@._run_log_guard() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_run    @extschema@.jobmon_run;
+    v_caller name;
+BEGIN
+    SELECT * INTO v_run FROM @extschema@.jobmon_run r WHERE r.log_id = NEW.job_id;
+    -- The run's own worker, known by its process memory: a pid can be
+    -- reused by any later process, a row copied to another database.
+    IF NOT FOUND OR v_run.run_id = @extschema@._worker_run_id() THEN
+        RETURN NEW;
+    END IF;
+    v_caller := @extschema@._caller();
+    IF NOT @extschema@._is_job_role(v_caller, v_run.owner, v_run.run_as) THEN
+        RAISE EXCEPTION 'permission denied to write the log of a scheduled run'
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = format('Job %s of job_log is run %s of scheduled job "%s", which role "%s" neither owns nor runs as.',
+                                  NEW.job_id, v_run.run_id, v_run.job_name, v_caller),
+                  HINT = 'Only the job''s owner, its run_as role or a superuser can log to or cancel its runs.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@._setting_defaults(
+    OUT name text, OUT default_value text, OUT description text)
+RETURNS SETOF record
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    RETURN QUERY VALUES
+    ('log_host', NULL,
+     'Host or socket directory of the logging connection; by default the first of unix_socket_directories.'),
+    ('log_port', NULL,
+     'Port of the logging connection; by default this server''s port.'),
+    ('log_user', NULL,
+     'Role the logging connection logs in as; by default the extension''s owner.  Another role must be allowed to execute the log''s writers (_log_job_open ...).'),
+    ('log_lock_timeout', '10s',
+     'How long a log write waits for a lock on a log row before it fails.  A caller that itself locks a log row (UPDATE job_log in its open transaction) and then logs to that row would otherwise wait for itself forever.'),
+    ('log_durability', 'job_end',
+     'When a log write is flushed to disk before it returns: always (every write), job_end (close_job, fail_job and cancel_job wait for the flush, which also makes every earlier write of the session durable; steps are committed asynchronously) or off (nothing waits; a server crash can lose the last moments of the log, never a rollback).'),
+    ('on_log_failure', 'error',
+     'What a logging call does when the log cannot be written: error (raise it) or warning (warn and return NULL).'),
+    ('max_workers', NULL,
+     'How many runs of scheduled jobs this database executes at once; by default half of max_worker_processes, which leaves room for other background workers.  Runs that do not fit wait in due order.'),
+    ('max_oneoff_workers', '2',
+     'How many runs of one-off jobs (submit_job) this database executes at once, beside and apart from max_workers, so that a burst of one-off jobs cannot delay the schedules and the schedules cannot starve one-off jobs (pgpro_scheduler''s max_parallel_workers).'),
+    ('run_retention', '30 days',
+     'How long the dispatcher keeps finished runs of scheduled jobs (jobmon_run rows and their job_log rows); 0 keeps them for ever.');
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@._worker_next(p_prev_run_id bigint) RETURNS SETOF @extschema@._worker_run
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_prev @extschema@.jobmon_run;
+    r      @extschema@.jobmon_run;
+BEGIN
+    -- The worker is connected as the role of the run that ended.
+    SELECT * INTO v_prev FROM @extschema@.jobmon_run x WHERE x.run_id = p_prev_run_id;
+    r := @extschema@._run_claim(v_prev.oneoff, v_prev.run_as, clock_timestamp());
+    IF r.run_id IS NULL THEN
+        PERFORM @extschema@._dispatch_wake();       -- a slot is free
+        RETURN;
+    END IF;
+    RETURN NEXT @extschema@._run_set_running(r);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.activate_job(p_job_id bigint)
+RETURNS void
+LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
+
+CREATE OR REPLACE FUNCTION @extschema@.add_job(p_job_name text) RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF p_job_name IS NULL THEN
+        PERFORM @extschema@._null_argument('add_job', 'p_job_name');
+    ELSIF p_job_name = '' THEN
+        RAISE EXCEPTION 'job name must not be empty'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'add_job() was called with p_job_name = ''''.',
+                  HINT = 'Give the job a name that says what it does; check_job_status() reports jobs by name.';
+    END IF;
+    RETURN @extschema@._log_send_job_open(p_job_name);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.add_schedule(p_job_id bigint, p_cron text)
+RETURNS bigint
+LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
+
+CREATE OR REPLACE FUNCTION @extschema@.add_schedule(p_job_id bigint, p_dates timestamptz[])
+RETURNS bigint
+LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
+
+CREATE OR REPLACE FUNCTION @extschema@.add_step(p_job_id bigint, p_action text) RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF p_job_id IS NULL THEN
+        IF @extschema@._null_id('add_step', 'p_job_id') THEN
+            RETURN NULL;
+        END IF;
+    END IF;
+    IF p_action IS NULL THEN
+        PERFORM @extschema@._null_argument('add_step', 'p_action');
+    END IF;
+    RETURN @extschema@._log_send_step_open(p_job_id, p_action);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.cancel_override(p_schedule_id bigint)
+RETURNS void
+LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
+
+CREATE OR REPLACE FUNCTION @extschema@.cancel_submitted_job(p_job_id bigint)
+RETURNS boolean
+LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
+
+CREATE OR REPLACE FUNCTION @extschema@.close_job(p_job_id bigint) RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF p_job_id IS NULL THEN
+        IF @extschema@._null_id('close_job', 'p_job_id') THEN
+            RETURN;
+        END IF;
+    END IF;
+    PERFORM @extschema@._log_send_job_close(p_job_id, 1);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.create_job(p_options jsonb)
+RETURNS bigint
+LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
+
+CREATE OR REPLACE FUNCTION @extschema@.create_job(p_cron text, p_commands text) RETURNS bigint
+LANGUAGE sql
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT @extschema@.create_job(jsonb_build_object('cron', p_cron, 'commands', p_commands))
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.create_job(p_cron text, p_commands text[]) RETURNS bigint
+LANGUAGE sql
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT @extschema@.create_job(jsonb_build_object('cron', p_cron, 'commands', p_commands))
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.create_job(p_dates timestamptz, p_commands text) RETURNS bigint
+LANGUAGE sql
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT @extschema@.create_job(jsonb_build_object('dates', p_dates, 'commands', p_commands))
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.create_job(p_dates timestamptz, p_commands text[]) RETURNS bigint
+LANGUAGE sql
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT @extschema@.create_job(jsonb_build_object('dates', p_dates, 'commands', p_commands))
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.create_job(p_dates timestamptz[], p_commands text) RETURNS bigint
+LANGUAGE sql
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT @extschema@.create_job(jsonb_build_object('dates', p_dates, 'commands', p_commands))
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.create_job(p_dates timestamptz[], p_commands text[]) RETURNS bigint
+LANGUAGE sql
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT @extschema@.create_job(jsonb_build_object('dates', p_dates, 'commands', p_commands))
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.deactivate_job(p_job_id bigint)
+RETURNS void
+LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
+
+CREATE OR REPLACE FUNCTION @extschema@.disable_schedule(p_schedule_id bigint)
+RETURNS void
+LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
+
+CREATE OR REPLACE FUNCTION @extschema@.drop_job(p_job_id bigint, p_drop_history boolean DEFAULT false)
+RETURNS void
+LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
+
+CREATE OR REPLACE FUNCTION @extschema@.drop_schedule(p_schedule_id bigint)
+RETURNS void
+LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
+
+CREATE OR REPLACE FUNCTION @extschema@.dyn_override(p_schedule_id bigint, p_next_time timestamptz)
+RETURNS void
+LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
+
+CREATE OR REPLACE FUNCTION @extschema@.enable_schedule(p_schedule_id bigint)
+RETURNS void
+LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
+
+CREATE OR REPLACE FUNCTION @extschema@.fail_job(p_job_id bigint, p_fail_level integer DEFAULT 3) RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF p_job_id IS NULL THEN
+        IF @extschema@._null_id('fail_job', 'p_job_id') THEN
+            RETURN;
+        END IF;
+    END IF;
+    IF p_fail_level IS NULL THEN
+        PERFORM @extschema@._null_argument('fail_job', 'p_fail_level');
+    END IF;
+    PERFORM @extschema@._log_send_job_close(p_job_id, p_fail_level);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.grant_scheduler(p_role name)
+RETURNS void
+LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
+
+CREATE OR REPLACE FUNCTION @extschema@.jobmon_clean_log()
+RETURNS bigint
+LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
+
+CREATE OR REPLACE FUNCTION @extschema@.log_event(
+    p_step_id bigint, p_severity text, p_sqlstate text, p_message text,
+    p_detail text DEFAULT NULL, p_hint text DEFAULT NULL, p_context text DEFAULT NULL,
+    p_schema_name text DEFAULT NULL, p_table_name text DEFAULT NULL,
+    p_column_name text DEFAULT NULL, p_datatype_name text DEFAULT NULL,
+    p_constraint_name text DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_severity text := upper(p_severity);
+BEGIN
+    IF p_step_id IS NULL THEN
+        IF @extschema@._null_id('log_event', 'p_step_id') THEN
+            RETURN NULL;
+        END IF;
+    END IF;
+    IF p_severity IS NULL THEN
+        PERFORM @extschema@._null_argument('log_event', 'p_severity');
+    ELSIF p_message IS NULL THEN
+        PERFORM @extschema@._null_argument('log_event', 'p_message');
+    END IF;
+    IF v_severity NOT IN ('DEBUG5', 'DEBUG4', 'DEBUG3', 'DEBUG2', 'DEBUG1', 'LOG', 'INFO',
+                          'NOTICE', 'WARNING', 'ERROR', 'FATAL', 'PANIC') THEN
+        RAISE EXCEPTION 'unrecognized severity "%"', p_severity
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'log_event() takes PostgreSQL''s message severities.',
+                  HINT = 'Use one of DEBUG5 .. DEBUG1, LOG, INFO, NOTICE, WARNING, ERROR, FATAL, PANIC.';
+    END IF;
+    IF p_sqlstate !~ '^[0-9A-Z]{5}$' THEN
+        RAISE EXCEPTION 'invalid SQLSTATE code "%"', p_sqlstate
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'An SQLSTATE is five digits or upper-case letters.',
+                  HINT = 'Pass the SQLSTATE variable of an EXCEPTION handler, e.g. ''22012'', or NULL.';
+    END IF;
+    RETURN @extschema@._log_send_event(p_step_id, v_severity, p_sqlstate, p_message, p_detail,
+                                       p_hint, p_context, p_schema_name, p_table_name,
+                                       p_column_name, p_datatype_name, p_constraint_name);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.revoke_scheduler(p_role name)
+RETURNS void
+LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
+
+CREATE OR REPLACE FUNCTION @extschema@.run_job(p_job_id bigint)
+RETURNS bigint
+LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
+
+CREATE OR REPLACE FUNCTION @extschema@.set_job_attributes(p_job_id bigint, p_options jsonb)
+RETURNS void
+LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
+
+CREATE OR REPLACE FUNCTION @extschema@.submit_job(query text, params text[] DEFAULT NULL,
+    run_after timestamptz DEFAULT NULL, node text DEFAULT NULL, max_duration interval DEFAULT NULL,
+    max_wait_interval interval DEFAULT NULL, run_as text DEFAULT NULL, depends_on bigint[] DEFAULT NULL,
+    name text DEFAULT NULL, comments text DEFAULT NULL, resubmit_limit bigint DEFAULT 100)
+RETURNS bigint
+LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
+
+CREATE OR REPLACE FUNCTION @extschema@.update_step(p_step_id bigint, p_status text, p_message text) RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF p_step_id IS NULL THEN
+        IF @extschema@._null_id('update_step', 'p_step_id') THEN
+            RETURN;
+        END IF;
+    END IF;
+    PERFORM @extschema@._log_send_step_close(p_step_id, p_status, p_message);
+END
+$$;
+
+-- 3. The dblink logging connection is gone.
+
+DROP FUNCTION @extschema@._conninfo_quote(text);
+DROP FUNCTION @extschema@._log_connect();
+DROP FUNCTION @extschema@._log_failure(text,text,text,text);
+DROP FUNCTION @extschema@._log_write(text);
+DROP FUNCTION @extschema@._log_write_reconnecting(text);
+
+-- 4. Who reads the log: row-level security.
+
+ALTER TABLE @extschema@.job_log ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE @extschema@.job_detail ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE @extschema@.jobmon_event ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY job_log_readable ON @extschema@.job_log FOR SELECT
+    USING (owner = current_user OR (SELECT @extschema@._log_reads_all()));
+
+CREATE POLICY job_log_deletable ON @extschema@.job_log FOR DELETE
+    USING (true);
+
+CREATE POLICY job_detail_readable ON @extschema@.job_detail FOR SELECT
+    USING (EXISTS (SELECT FROM @extschema@.job_log l WHERE l.job_id = job_detail.job_id));
+
+CREATE POLICY jobmon_event_readable ON @extschema@.jobmon_event FOR SELECT
+    USING (EXISTS (SELECT FROM @extschema@.job_log l WHERE l.job_id = jobmon_event.job_id));
+
+CREATE POLICY jobmon_run_log_readable ON @extschema@.job_log FOR SELECT
+    USING (EXISTS (SELECT FROM @extschema@.jobmon_run r WHERE r.log_id = job_log.job_id));
+
+CREATE POLICY jobmon_run_steps_private ON @extschema@.job_detail AS RESTRICTIVE FOR SELECT
+    USING (coalesce(current_user = ANY (@extschema@._run_log_roles(job_id)), true));
+
+CREATE POLICY jobmon_run_events_private ON @extschema@.jobmon_event AS RESTRICTIVE FOR SELECT
+    USING (coalesce(current_user = ANY (@extschema@._run_log_roles(job_id)), true));
+
+-- 5. Comments of the new functions.
+
+COMMENT ON FUNCTION @extschema@._log_connection_info() IS 'internal: this session''s log writer (pid, synchronous_commit, lock_timeout), or NULLs';
+
+COMMENT ON FUNCTION @extschema@._log_disconnect() IS 'internal: close this session''s logging connection';
+
+COMMENT ON FUNCTION @extschema@._log_send_event(bigint, text, text, text, text, text, text, text, text, text, text, text) IS 'internal: record an event over the logging connection';
+
+COMMENT ON FUNCTION @extschema@._log_send_job_close(bigint, integer) IS 'internal: end a job over the logging connection';
+
+COMMENT ON FUNCTION @extschema@._log_send_job_open(text) IS 'internal: open a job_log row, as the calling role, over the logging connection';
+
+COMMENT ON FUNCTION @extschema@._log_send_step_close(bigint, text, text) IS 'internal: set a step''s status and message over the logging connection';
+
+COMMENT ON FUNCTION @extschema@._log_send_step_failed(bigint, text, text, text, text, text, text, text, text, text, text, text) IS 'internal: record an error and fail its step over the logging connection';
+
+COMMENT ON FUNCTION @extschema@._log_send_step_open(bigint, text) IS 'internal: open a step over the logging connection';
+
+COMMENT ON FUNCTION @extschema@._log_set_caller(oid) IS 'internal, on the log writer''s connection: the role the write under way is made for';
+
+-- 6. Who may execute what (the same rule as a fresh install).
+
+-- Who may execute what.  Every function whose name starts with "_" is
+-- internal: PUBLIC may not execute it, except the few below, which run in
+-- the caller's own right on the way of what any role may do (the logging
+-- API, the row-level security of the log, the first checks of the
+-- superuser-only functions, so that they fail with their own message).
+-- The dispatcher's procedure is the superusers'.  Last in the install
+-- script, so that it covers every function above; test/sql/20-security-
+-- reviewed-surfaces.sql lists the result.
+DO $privileges$
+DECLARE
+    v_function regprocedure;
+BEGIN
+    FOR v_function IN
+        SELECT p.oid FROM pg_catalog.pg_proc p
+        WHERE p.pronamespace = '@extschema@'::regnamespace
+          AND p.proname LIKE '\_%'
+          AND p.proname NOT IN (
+              -- the logging API
+              '_null_id', '_null_argument', '_setting', '_job_not_found', '_step_not_found',
+              '_handled_error', '_log_step_error', '_log_send_job_open', '_log_send_step_open',
+              '_log_send_step_close', '_log_send_job_close', '_log_send_event',
+              '_log_send_step_failed',
+              -- row-level security of the log
+              '_log_reads_all', '_run_log_roles',
+              -- jobmon_config_show(), and the checks before a superuser's work
+              '_setting_defaults', '_setting_check_superuser', '_is_superuser')
+    LOOP
+        EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', v_function);
+    END LOOP;
+END
+$privileges$;
+
+REVOKE ALL ON PROCEDURE @extschema@.jobmon_dispatch(interval) FROM PUBLIC;

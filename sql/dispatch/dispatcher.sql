@@ -85,6 +85,5 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON PROCEDURE @extschema@.jobmon_dispatch(interval) FROM PUBLIC;
 
 COMMENT ON PROCEDURE @extschema@.jobmon_dispatch(interval) IS 'dispatch due runs of scheduled jobs for a while (superuser; jobmon_start() schedules it with pg_cron)';

@@ -5,7 +5,7 @@
 -- Wake the dispatcher when this transaction commits (a job changed, a run
 -- ended), instead of at its next planned wake-up.
 CREATE FUNCTION @extschema@._dispatch_wake() RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER
+LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 BEGIN
@@ -60,8 +60,12 @@ BEGIN
             EXIT WHEN r.run_id IS NULL;
             -- The worker waits for this transaction to end before it claims
             -- the run (src/worker.c, worker_wait_for_dispatcher), so it sees this mark.
+            -- The role by its exact name, never parsed as an identifier: a
+            -- run_as of "Reports" must not become role reports.
             v_pid := @extschema@._worker_launch(r.run_id,
-                (SELECT j.run_as::regrole::oid FROM @extschema@.jobmon_job j WHERE j.job_id = r.job_id), r.due_at);
+                (SELECT a.oid FROM @extschema@.jobmon_job j
+                 JOIN pg_catalog.pg_roles a ON a.rolname = j.run_as
+                 WHERE j.job_id = r.job_id), r.due_at);
             EXIT WHEN v_pid IS NULL;    -- no background worker slot left
             UPDATE @extschema@.jobmon_run x SET status = 'starting', started_at = clock_timestamp(), pid = v_pid
             WHERE x.run_id = r.run_id;

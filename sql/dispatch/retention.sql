@@ -24,8 +24,13 @@ $$;
 
 -- Forget the finished runs the caller can see (all, for a superuser),
 -- with their job_log rows; returns how many.
-CREATE FUNCTION @extschema@.jobmon_clean_log() RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER
+CREATE FUNCTION @extschema@.jobmon_clean_log()
+RETURNS bigint
+LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
+
+CREATE FUNCTION @extschema@._api_jobmon_clean_log()
+RETURNS bigint
+LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE

@@ -1,5 +1,7 @@
 -- add_job: start a logged job.  The name is stored in upper case, the owner
--- is the current role and pid the calling backend, as in pg_jobmon 1.5.
+-- is the effective role of the calling context (current_user) and pid the
+-- calling backend, as in pg_jobmon 1.5; the C fills both in
+-- (_log_send_job_open), no caller passes them.
 CREATE FUNCTION @extschema@.add_job(p_job_name text) RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
@@ -13,8 +15,7 @@ BEGIN
                   DETAIL = 'add_job() was called with p_job_name = ''''.',
                   HINT = 'Give the job a name that says what it does; check_job_status() reports jobs by name.';
     END IF;
-    RETURN @extschema@._log_write(format('SELECT @extschema@._log_job_open(%L, %L, %s)',
-                                         p_job_name, current_user, pg_backend_pid()));
+    RETURN @extschema@._log_send_job_open(p_job_name);
 END
 $$;
 

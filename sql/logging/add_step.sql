@@ -12,8 +12,7 @@ BEGIN
     IF p_action IS NULL THEN
         PERFORM @extschema@._null_argument('add_step', 'p_action');
     END IF;
-    RETURN @extschema@._log_write(format('SELECT @extschema@._log_step_open(%s, %L)',
-                                         p_job_id, p_action));
+    RETURN @extschema@._log_send_step_open(p_job_id, p_action);
 END
 $$;
 

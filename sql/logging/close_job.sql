@@ -9,7 +9,7 @@ BEGIN
             RETURN;
         END IF;
     END IF;
-    PERFORM @extschema@._log_write(format('SELECT @extschema@._log_job_close(%s, 1)', p_job_id));
+    PERFORM @extschema@._log_send_job_close(p_job_id, 1);
 END
 $$;
 

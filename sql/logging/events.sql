@@ -39,10 +39,9 @@ BEGIN
                   DETAIL = 'An SQLSTATE is five digits or upper-case letters.',
                   HINT = 'Pass the SQLSTATE variable of an EXCEPTION handler, e.g. ''22012'', or NULL.';
     END IF;
-    RETURN @extschema@._log_write(format(
-        'SELECT @extschema@._log_event(%s, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L)',
-        p_step_id, v_severity, p_sqlstate, p_message, p_detail, p_hint, p_context,
-        p_schema_name, p_table_name, p_column_name, p_datatype_name, p_constraint_name));
+    RETURN @extschema@._log_send_event(p_step_id, v_severity, p_sqlstate, p_message, p_detail,
+                                       p_hint, p_context, p_schema_name, p_table_name,
+                                       p_column_name, p_datatype_name, p_constraint_name);
 END
 $$;
 
@@ -56,15 +55,15 @@ LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 BEGIN
-    RETURN @extschema@._log_write(format(
-        'SELECT @extschema@._log_step_failed(%s, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L)',
+    RETURN @extschema@._log_send_step_failed(
         p_step_id, p_error.severity, p_error.sqlstate, p_error.message, p_error.detail,
         p_error.hint, p_error.context, p_error.schema_name, p_error.table_name,
-        p_error.column_name, p_error.datatype_name, p_error.constraint_name));
+        p_error.column_name, p_error.datatype_name, p_error.constraint_name);
 END
 $$;
 
--- The remote half of _log_step_error.
+-- The remote half of _log_step_error, a writer like those of writes.sql
+-- (executable by the extension's owner only, see there).
 CREATE FUNCTION @extschema@._log_step_failed(
     p_step_id bigint, p_severity text, p_sqlstate text, p_message text, p_detail text,
     p_hint text, p_context text, p_schema_name text, p_table_name text, p_column_name text,

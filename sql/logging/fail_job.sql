@@ -14,8 +14,7 @@ BEGIN
     IF p_fail_level IS NULL THEN
         PERFORM @extschema@._null_argument('fail_job', 'p_fail_level');
     END IF;
-    PERFORM @extschema@._log_write(format('SELECT @extschema@._log_job_close(%s, %s)',
-                                          p_job_id, p_fail_level));
+    PERFORM @extschema@._log_send_job_close(p_job_id, p_fail_level);
 END
 $$;
 

@@ -93,6 +93,35 @@ CREATE INDEX jobmon_event_job_id_idx ON @extschema@.jobmon_event (job_id);
 
 COMMENT ON TABLE @extschema@.jobmon_event IS 'errors, warnings and notices recorded against a step, with every field of a PostgreSQL message';
 
+-- Who reads the log: a role reads the logged jobs it added (job_log.owner)
+-- with their steps and events; a member of pg_monitor reads every logged
+-- job, as a monitoring role needs for check_job_status().  Superusers and
+-- the extension's owner (the writers) are not subject to row-level
+-- security.  The scheduler adds its rules for the log of runs
+-- (sql/run/run_log.sql).  A role granted DELETE (job_log_clear) deletes
+-- what it reads.
+CREATE FUNCTION @extschema@._log_reads_all() RETURNS boolean
+LANGUAGE sql STABLE
+AS $$ SELECT pg_catalog.pg_has_role(current_user, 'pg_monitor', 'USAGE') $$;
+
+ALTER TABLE @extschema@.job_log ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE @extschema@.job_detail ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE @extschema@.jobmon_event ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY job_log_readable ON @extschema@.job_log FOR SELECT
+    USING (owner = current_user OR (SELECT @extschema@._log_reads_all()));
+
+CREATE POLICY job_log_deletable ON @extschema@.job_log FOR DELETE
+    USING (true);
+
+CREATE POLICY job_detail_readable ON @extschema@.job_detail FOR SELECT
+    USING (EXISTS (SELECT FROM @extschema@.job_log l WHERE l.job_id = job_detail.job_id));
+
+CREATE POLICY jobmon_event_readable ON @extschema@.jobmon_event FOR SELECT
+    USING (EXISTS (SELECT FROM @extschema@.job_log l WHERE l.job_id = jobmon_event.job_id));
+
 -- The log is the user's data: pg_dump keeps it, with its sequences.
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.job_log', '');
 

@@ -11,8 +11,7 @@ BEGIN
             RETURN;
         END IF;
     END IF;
-    PERFORM @extschema@._log_write(format('SELECT @extschema@._log_step_close(%s, %L, %L)',
-                                          p_step_id, p_status, p_message));
+    PERFORM @extschema@._log_send_step_close(p_step_id, p_status, p_message);
 END
 $$;
 

@@ -1,7 +1,13 @@
--- The writes of the job log, run on the autonomous logging connection (see
--- connection.sql).  They are SECURITY DEFINER so that a role allowed to
--- log needs no privilege on the tables themselves: it can add and finish
--- jobs and steps through these, but not rewrite or delete the log.
+-- The writers of the job log, called by the statements that the logging
+-- connection sends (see connection.sql), which logs in as the extension's
+-- owner; the scheduler's workers call them too, as the owner.  They write
+-- the owner, pid, job and step they are given, so they are executable by
+-- the owner only (sql/privileges.sql): a role logs through the API,
+-- whose writes record who it is (and tell the writer's backend on whose
+-- behalf they write, _log_set_caller), and cannot call these to forge a
+-- row.  They are SECURITY DEFINER so that a log_user other than the owner
+-- needs EXECUTE on them (and on _log_set_caller) but no privilege on the
+-- tables.
 
 CREATE FUNCTION @extschema@._log_job_open(p_job_name text, p_owner text, p_pid integer)
 RETURNS bigint
@@ -135,3 +141,6 @@ BEGIN
     RETURN v_event_id;
 END
 $$;
+
+-- Only the extension's owner (the logging connection, the workers) writes
+-- the log directly; _log_step_failed is in events.sql.

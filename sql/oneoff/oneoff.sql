@@ -27,7 +27,14 @@ CREATE FUNCTION @extschema@.submit_job(query text, params text[] DEFAULT NULL,
     max_wait_interval interval DEFAULT NULL, run_as text DEFAULT NULL, depends_on bigint[] DEFAULT NULL,
     name text DEFAULT NULL, comments text DEFAULT NULL, resubmit_limit bigint DEFAULT 100)
 RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER
+LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
+
+CREATE FUNCTION @extschema@._api_submit_job(query text, params text[],
+    run_after timestamptz, node text, max_duration interval,
+    max_wait_interval interval, run_as text, depends_on bigint[],
+    name text, comments text, resubmit_limit bigint)
+RETURNS bigint
+LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
@@ -36,54 +43,54 @@ DECLARE
     v_problem text;
 BEGIN
     PERFORM @extschema@._check_may_schedule();
-    IF submit_job.query IS NULL OR btrim(submit_job.query) = '' THEN
+    IF _api_submit_job.query IS NULL OR btrim(_api_submit_job.query) = '' THEN
         RAISE EXCEPTION 'query of submit_job() must not be empty'
-            USING ERRCODE = CASE WHEN submit_job.query IS NULL THEN 'null_value_not_allowed'
+            USING ERRCODE = CASE WHEN _api_submit_job.query IS NULL THEN 'null_value_not_allowed'
                                  ELSE 'invalid_parameter_value' END,
-                  DETAIL = format('submit_job() got %s.', coalesce(quote_literal(submit_job.query), 'NULL')),
+                  DETAIL = format('submit_job() got %s.', coalesce(quote_literal(_api_submit_job.query), 'NULL')),
                   HINT = 'Pass the SQL to run, e.g. submit_job(''VACUUM my_table'').';
     END IF;
-    IF submit_job.node IS NOT NULL THEN
+    IF _api_submit_job.node IS NOT NULL THEN
         RAISE EXCEPTION 'argument node of submit_job() is not supported'
             USING ERRCODE = 'feature_not_supported',
                   DETAIL = format('submit_job() got node = %L; pg_jobmon runs every job on the server where it was submitted.',
-                                  submit_job.node),
+                                  _api_submit_job.node),
                   HINT = 'Leave node out (NULL).';
     END IF;
-    IF submit_job.resubmit_limit IS NULL OR submit_job.resubmit_limit < 0 THEN
+    IF _api_submit_job.resubmit_limit IS NULL OR _api_submit_job.resubmit_limit < 0 THEN
         RAISE EXCEPTION 'resubmit_limit of submit_job() must be 0 or more'
-            USING ERRCODE = CASE WHEN submit_job.resubmit_limit IS NULL THEN 'null_value_not_allowed'
+            USING ERRCODE = CASE WHEN _api_submit_job.resubmit_limit IS NULL THEN 'null_value_not_allowed'
                                  ELSE 'invalid_parameter_value' END,
-                  DETAIL = format('submit_job() got resubmit_limit = %s.', coalesce(submit_job.resubmit_limit::text, 'NULL')),
+                  DETAIL = format('submit_job() got resubmit_limit = %s.', coalesce(_api_submit_job.resubmit_limit::text, 'NULL')),
                   HINT = 'Give how many times the job may resubmit itself, e.g. 100 (the default).';
     END IF;
-    PERFORM @extschema@._oneoff_check_interval('submit_job', 'max_duration', submit_job.max_duration);
-    PERFORM @extschema@._oneoff_check_interval('submit_job', 'max_wait_interval', submit_job.max_wait_interval);
+    PERFORM @extschema@._oneoff_check_interval('submit_job', 'max_duration', _api_submit_job.max_duration);
+    PERFORM @extschema@._oneoff_check_interval('submit_job', 'max_wait_interval', _api_submit_job.max_wait_interval);
 
     j := @extschema@._job_new(v_caller);
     j.oneoff := true;
-    j.name := coalesce(nullif(btrim(submit_job.name), ''), j.name);
-    j.run_as := coalesce(submit_job.run_as, v_caller);
+    j.name := coalesce(nullif(btrim(_api_submit_job.name), ''), j.name);
+    j.run_as := coalesce(_api_submit_job.run_as, v_caller);
     PERFORM @extschema@._check_run_as(v_caller, j.run_as);
-    j.commands := ARRAY[submit_job.query];
-    j.params := submit_job.params;
-    j.comments := submit_job.comments;
-    j.last_start_available := submit_job.max_wait_interval;
-    j.max_run_time := submit_job.max_duration;
-    j.depends_on := @extschema@._depends_resolve('submit_job', j.job_id, to_jsonb(submit_job.depends_on));
-    j.resubmit_limit := submit_job.resubmit_limit;
+    j.commands := ARRAY[_api_submit_job.query];
+    j.params := _api_submit_job.params;
+    j.comments := _api_submit_job.comments;
+    j.last_start_available := _api_submit_job.max_wait_interval;
+    j.max_run_time := _api_submit_job.max_duration;
+    j.depends_on := @extschema@._depends_resolve('submit_job', j.job_id, to_jsonb(_api_submit_job.depends_on));
+    j.resubmit_limit := _api_submit_job.resubmit_limit;
     INSERT INTO @extschema@.jobmon_job VALUES (j.*);
 
     v_problem := @extschema@._depends_problem(j);
     IF v_problem LIKE 'failed:%' THEN
         RAISE EXCEPTION 'a job that job % depends on has already failed', j.job_id
             USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = format('depends_on of submit_job() got %s: %s.', submit_job.depends_on,
+                  DETAIL = format('depends_on of submit_job() got %s: %s.', _api_submit_job.depends_on,
                                   substr(v_problem, length('failed: ') + 1)),
                   HINT = 'Submit the job it depends on again, or leave it out of depends_on.';
     END IF;
     INSERT INTO @extschema@.jobmon_run (job_id, job_name, owner, run_as, oneoff, due_at, status)
-    VALUES (j.job_id, j.name, j.owner, j.run_as, true, coalesce(submit_job.run_after, now()),
+    VALUES (j.job_id, j.name, j.owner, j.run_as, true, coalesce(_api_submit_job.run_after, now()),
             CASE WHEN v_problem IS NULL THEN 'waiting' ELSE 'blocked' END);
     PERFORM @extschema@._audit('submit', j.job_id, NULL, NULL, to_jsonb(j));
     PERFORM @extschema@._dispatch_wake();
@@ -94,8 +101,13 @@ $$;
 -- Cancel a one-off job: its run that has not started, and any further
 -- resubmission.  A run under way goes on; cancel_job() on its log_id
 -- cancels it.  Returns whether anything was left to cancel.
-CREATE FUNCTION @extschema@.cancel_submitted_job(p_job_id bigint) RETURNS boolean
-LANGUAGE plpgsql SECURITY DEFINER
+CREATE FUNCTION @extschema@.cancel_submitted_job(p_job_id bigint)
+RETURNS boolean
+LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
+
+CREATE FUNCTION @extschema@._api_cancel_submitted_job(p_job_id bigint)
+RETURNS boolean
+LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE

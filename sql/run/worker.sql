@@ -233,10 +233,12 @@ LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
-    r @extschema@.jobmon_run;
+    v_prev @extschema@.jobmon_run;
+    r      @extschema@.jobmon_run;
 BEGIN
-    r := @extschema@._run_claim((SELECT x.oneoff FROM @extschema@.jobmon_run x WHERE x.run_id = p_prev_run_id),
-                                session_user, clock_timestamp());
+    -- The worker is connected as the role of the run that ended.
+    SELECT * INTO v_prev FROM @extschema@.jobmon_run x WHERE x.run_id = p_prev_run_id;
+    r := @extschema@._run_claim(v_prev.oneoff, v_prev.run_as, clock_timestamp());
     IF r.run_id IS NULL THEN
         PERFORM @extschema@._dispatch_wake();       -- a slot is free
         RETURN;
@@ -244,9 +246,3 @@ BEGIN
     RETURN NEXT @extschema@._run_set_running(r);
 END
 $$;
-
-REVOKE ALL ON FUNCTION @extschema@._run_set_running(@extschema@.jobmon_run), @extschema@._worker_begin(bigint),
-    @extschema@._worker_step_open(bigint, text),
-    @extschema@._worker_step_close(bigint, bigint, boolean, text),
-    @extschema@._worker_end(bigint, text, text, text, text, interval),
-    @extschema@._worker_next(bigint) FROM PUBLIC;

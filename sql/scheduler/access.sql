@@ -1,24 +1,15 @@
 -- Who may schedule, and who may change which job.
 --
--- The scheduler's API functions are SECURITY DEFINER: users cannot write
--- the scheduler's tables, so every change goes through a function that
--- checks the caller first.  Inside such a function current_user is the
--- extension's owner; _caller() is the role that called it.
+-- Users cannot write the scheduler's tables: every change goes through an
+-- API function.  Each is declared as a C function (src/api.c) that records
+-- its caller, the effective role of the calling context, and runs the
+-- function's body, _api_<name>, as the extension's owner; _caller()
+-- (sql/c_functions.sql) tells a body who called.  The bodies check the
+-- caller first, before they write anything.
 --
 -- These checks run on every run of every job, so they are PL/pgSQL, which
 -- keeps its plans for the session: a SQL function with SET search_path is
 -- never inlined and is planned again on each call.
-
-CREATE FUNCTION @extschema@._caller() RETURNS name
-LANGUAGE plpgsql STABLE
-SET search_path = @extschema@, pg_temp
-AS $$
-BEGIN
-    -- The role setting is the caller's SET ROLE, untouched by SECURITY DEFINER.
-    RETURN CASE WHEN current_setting('role') = 'none' THEN session_user
-                ELSE current_setting('role')::name END;
-END
-$$;
 
 CREATE FUNCTION @extschema@._is_superuser(p_role name) RETURNS boolean
 LANGUAGE plpgsql STABLE
@@ -145,8 +136,13 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION @extschema@.grant_scheduler(p_role name) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER
+CREATE FUNCTION @extschema@.grant_scheduler(p_role name)
+RETURNS void
+LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
+
+CREATE FUNCTION @extschema@._api_grant_scheduler(p_role name)
+RETURNS void
+LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 BEGIN
@@ -164,8 +160,13 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION @extschema@.revoke_scheduler(p_role name) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER
+CREATE FUNCTION @extschema@.revoke_scheduler(p_role name)
+RETURNS void
+LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
+
+CREATE FUNCTION @extschema@._api_revoke_scheduler(p_role name)
+RETURNS void
+LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 BEGIN

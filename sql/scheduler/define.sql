@@ -2,8 +2,13 @@
 -- run once now.  Every change is audited (jobmon_audit) and wakes the dispatcher, so
 -- that a new next fire time is honoured at once.
 
-CREATE FUNCTION @extschema@.create_job(p_options jsonb) RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER
+CREATE FUNCTION @extschema@.create_job(p_options jsonb)
+RETURNS bigint
+LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
+
+CREATE FUNCTION @extschema@._api_create_job(p_options jsonb)
+RETURNS bigint
+LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
@@ -116,8 +121,13 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION @extschema@.set_job_attributes(p_job_id bigint, p_options jsonb) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER
+CREATE FUNCTION @extschema@.set_job_attributes(p_job_id bigint, p_options jsonb)
+RETURNS void
+LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
+
+CREATE FUNCTION @extschema@._api_set_job_attributes(p_job_id bigint, p_options jsonb)
+RETURNS void
+LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
@@ -153,8 +163,13 @@ AS $$
 $$;
 
 -- Activate a job, which also clears the mark of a broken job.
-CREATE FUNCTION @extschema@.activate_job(p_job_id bigint) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER
+CREATE FUNCTION @extschema@.activate_job(p_job_id bigint)
+RETURNS void
+LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
+
+CREATE FUNCTION @extschema@._api_activate_job(p_job_id bigint)
+RETURNS void
+LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
@@ -171,8 +186,13 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION @extschema@.deactivate_job(p_job_id bigint) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER
+CREATE FUNCTION @extschema@.deactivate_job(p_job_id bigint)
+RETURNS void
+LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
+
+CREATE FUNCTION @extschema@._api_deactivate_job(p_job_id bigint)
+RETURNS void
+LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
@@ -186,8 +206,13 @@ $$;
 
 -- Drop a job and its schedules.  Its runs stay in jobmon_run and job_log
 -- unless p_drop_history; a running run finishes.
-CREATE FUNCTION @extschema@.drop_job(p_job_id bigint, p_drop_history boolean DEFAULT false) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER
+CREATE FUNCTION @extschema@.drop_job(p_job_id bigint, p_drop_history boolean DEFAULT false)
+RETURNS void
+LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
+
+CREATE FUNCTION @extschema@._api_drop_job(p_job_id bigint, p_drop_history boolean)
+RETURNS void
+LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
@@ -209,8 +234,13 @@ $$;
 
 -- Run a job once, now, whatever its schedules say (QSched's qsched_job_exec).
 -- The run waits like any other for a free worker and for max_instances.
-CREATE FUNCTION @extschema@.run_job(p_job_id bigint) RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER
+CREATE FUNCTION @extschema@.run_job(p_job_id bigint)
+RETURNS bigint
+LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
+
+CREATE FUNCTION @extschema@._api_run_job(p_job_id bigint)
+RETURNS bigint
+LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE

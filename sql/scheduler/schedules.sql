@@ -150,8 +150,13 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION @extschema@.add_schedule(p_job_id bigint, p_cron text) RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER
+CREATE FUNCTION @extschema@.add_schedule(p_job_id bigint, p_cron text)
+RETURNS bigint
+LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
+
+CREATE FUNCTION @extschema@._api_add_schedule(p_job_id bigint, p_cron text)
+RETURNS bigint
+LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 BEGIN
@@ -164,8 +169,13 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION @extschema@.add_schedule(p_job_id bigint, p_dates timestamptz[]) RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER
+CREATE FUNCTION @extschema@.add_schedule(p_job_id bigint, p_dates timestamptz[])
+RETURNS bigint
+LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
+
+CREATE FUNCTION @extschema@._api_add_schedule(p_job_id bigint, p_dates timestamptz[])
+RETURNS bigint
+LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 BEGIN
@@ -178,8 +188,13 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION @extschema@.enable_schedule(p_schedule_id bigint) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER
+CREATE FUNCTION @extschema@.enable_schedule(p_schedule_id bigint)
+RETURNS void
+LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
+
+CREATE FUNCTION @extschema@._api_enable_schedule(p_schedule_id bigint)
+RETURNS void
+LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
@@ -197,8 +212,13 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION @extschema@.disable_schedule(p_schedule_id bigint) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER
+CREATE FUNCTION @extschema@.disable_schedule(p_schedule_id bigint)
+RETURNS void
+LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
+
+CREATE FUNCTION @extschema@._api_disable_schedule(p_schedule_id bigint)
+RETURNS void
+LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
@@ -210,8 +230,13 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION @extschema@.drop_schedule(p_schedule_id bigint) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER
+CREATE FUNCTION @extschema@.drop_schedule(p_schedule_id bigint)
+RETURNS void
+LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
+
+CREATE FUNCTION @extschema@._api_drop_schedule(p_schedule_id bigint)
+RETURNS void
+LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
@@ -224,8 +249,13 @@ $$;
 
 -- Replace the next fire time of a schedule, once (QSched's dyn_override);
 -- after that time the schedule goes on as before.
-CREATE FUNCTION @extschema@.dyn_override(p_schedule_id bigint, p_next_time timestamptz) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER
+CREATE FUNCTION @extschema@.dyn_override(p_schedule_id bigint, p_next_time timestamptz)
+RETURNS void
+LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
+
+CREATE FUNCTION @extschema@._api_dyn_override(p_schedule_id bigint, p_next_time timestamptz)
+RETURNS void
+LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
@@ -240,8 +270,13 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION @extschema@.cancel_override(p_schedule_id bigint) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER
+CREATE FUNCTION @extschema@.cancel_override(p_schedule_id bigint)
+RETURNS void
+LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
+
+CREATE FUNCTION @extschema@._api_cancel_override(p_schedule_id bigint)
+RETURNS void
+LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE

@@ -28,7 +28,7 @@ BEGIN
     ('log_port', NULL,
      'Port of the logging connection; by default this server''s port.'),
     ('log_user', NULL,
-     'Role the logging connection logs in as; by default the session user.'),
+     'Role the logging connection logs in as; by default the extension''s owner.  Another role must be allowed to execute the log''s writers (_log_job_open ...).'),
     ('log_lock_timeout', '10s',
      'How long a log write waits for a lock on a log row before it fails.  A caller that itself locks a log row (UPDATE job_log in its open transaction) and then logs to that row would otherwise wait for itself forever.'),
     ('log_durability', 'job_end',

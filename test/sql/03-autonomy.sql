@@ -34,11 +34,11 @@ SELECT is((SELECT n FROM public.dblink(
           'another session sees the step before the caller commits');
 
 -- The connection is opened once and reused.
-SELECT ok('pg_jobmon_log' = ANY (public.dblink_get_connections()), 'the session has its logging connection');
-SELECT t.pid AS log_pid FROM public.dblink('pg_jobmon_log', 'SELECT pg_backend_pid()') AS t(pid int) \gset
+SELECT isnt((SELECT pid FROM jobmon._log_connection_info()), NULL, 'the session has its logging connection');
+SELECT pid AS log_pid FROM jobmon._log_connection_info() \gset
 SELECT jobmon.add_step(:job, 'one more') \g /dev/null
 SELECT jobmon.add_step(:job, 'and another') \g /dev/null
-SELECT is((SELECT t.pid FROM public.dblink('pg_jobmon_log', 'SELECT pg_backend_pid()') AS t(pid int)), :log_pid,
+SELECT is((SELECT pid FROM jobmon._log_connection_info()), :log_pid,
           'later calls reuse the same logging backend');
 SELECT is((SELECT count(*)::int FROM pg_stat_activity
            WHERE application_name = 'pg_jobmon log writer' AND pid = :log_pid), 1,
@@ -65,16 +65,16 @@ SELECT is((SELECT count(*)::int FROM jobmon.job_log j JOIN jobmon.job_detail d U
           'a job logged by a statement that then failed is kept with its step');
 
 -- Kill the logging backend: the next call reconnects once and succeeds.
-SELECT t.pid AS log_pid FROM public.dblink('pg_jobmon_log', 'SELECT pg_backend_pid()') AS t(pid int) \gset
+SELECT pid AS log_pid FROM jobmon._log_connection_info() \gset
 SELECT ok(pg_terminate_backend(:log_pid, 10000), 'the logging backend is terminated');
 SELECT lives_ok(format('SELECT jobmon.add_step(%s, ''after the kill'')', :job),
                 'the next logging call succeeds after the connection was killed');
-SELECT isnt((SELECT t.pid FROM public.dblink('pg_jobmon_log', 'SELECT pg_backend_pid()') AS t(pid int)), :log_pid,
+SELECT isnt((SELECT pid FROM jobmon._log_connection_info()), :log_pid,
             'it runs on a new logging backend');
 SELECT is((SELECT count(*)::int FROM jobmon.job_detail WHERE job_id = :job AND action = 'after the kill'), 1,
           'the write after the reconnect is logged exactly once');
 -- A connection closed by the caller is reopened as well.
-SELECT public.dblink_disconnect('pg_jobmon_log') \g /dev/null
+SELECT jobmon._log_disconnect() \g /dev/null
 SELECT lives_ok(format('SELECT jobmon.close_job(%s)', :job), 'a logging call reopens a connection the caller closed');
 
 SELECT * FROM finish();

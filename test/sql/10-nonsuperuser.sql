@@ -1,6 +1,6 @@
--- A non-superuser logs after the two grants the documentation names, its
--- logging connection logs in as that role, and it cannot rewrite the log
--- or the settings.
+-- A non-superuser logs after the two grants the documentation names (its
+-- logging connection logs in as the extension's owner, the job is the
+-- role's), and it cannot rewrite the log or the settings.
 \ir ../setup.sql
 SELECT jobmon._log_disconnect() \g /dev/null
 DROP ROLE IF EXISTS jobmon_test_alice;
@@ -20,9 +20,11 @@ SELECT lives_ok(format('SELECT jobmon.update_step(%s, ''OK'', ''fine'')', :step)
 SELECT lives_ok(format('SELECT jobmon.close_job(%s)', :job), 'closes the job');
 SELECT results_eq(format('SELECT owner, status FROM jobmon.job_log WHERE job_id = %s', :job),
                   $$VALUES ('jobmon_test_alice', 'OK')$$, 'the job is owned by the role and closed');
-SELECT is((SELECT usename::text FROM pg_stat_activity a
-           JOIN public.dblink('pg_jobmon_log', 'SELECT pg_backend_pid()') AS t(pid int) ON a.pid = t.pid),
-          'jobmon_test_alice', 'the logging connection logs in as the role itself');
+RESET SESSION AUTHORIZATION;
+SELECT is((SELECT a.usename::text FROM pg_stat_activity a JOIN jobmon._log_connection_info() i ON a.pid = i.pid),
+          (SELECT pg_get_userbyid(extowner)::text FROM pg_extension WHERE extname = 'pg_jobmon'),
+          'the logging connection logs in as the extension''s owner, not as the role');
+SET SESSION AUTHORIZATION jobmon_test_alice;
 SELECT ok(jobmon.sql_job('alice sql job', 'SELECT 1') LIKE 'Job logged with job id: %', 'sql_job works');
 SELECT ok((SELECT count(*) > 0 FROM jobmon.check_job_status()), 'check_job_status works');
 

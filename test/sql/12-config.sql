@@ -37,11 +37,11 @@ SELECT throws_ok($$SELECT jobmon.jobmon_config_reset('nope')$$, '22023', 'unreco
 
 -- log_durability decides how the logging connection commits.
 SELECT jobmon.close_job(jobmon.add_job('config durability')) \g /dev/null
-SELECT is((SELECT t.s FROM public.dblink('pg_jobmon_log', 'SHOW synchronous_commit') AS t(s text)), 'off',
+SELECT is((SELECT synchronous_commit FROM jobmon._log_connection_info()), 'off',
           'by default log writes commit asynchronously (the end of a job waits for its flush)');
 SELECT jobmon.jobmon_config_set('log_durability', 'always') \g /dev/null
 SELECT jobmon.close_job(jobmon.add_job('config durability always')) \g /dev/null
-SELECT is((SELECT t.s FROM public.dblink('pg_jobmon_log', 'SHOW synchronous_commit') AS t(s text)), 'on',
+SELECT is((SELECT synchronous_commit FROM jobmon._log_connection_info()), 'on',
           'with log_durability = always every log write waits for its flush');
 
 SELECT * FROM finish();

@@ -20,7 +20,8 @@ EXCEPTION WHEN OTHERS THEN
     RETURN v_detail || ' | ' || v_hint;
 END $$;
 SELECT alike(pg_temp.error_of($$SELECT jobmon.add_job('failure test')$$),
-            '%as role "' || current_user || '"%port 1 failed%| Let the role log in without a password%',
+            '%as role "' || (SELECT pg_get_userbyid(extowner) FROM pg_extension WHERE extname = 'pg_jobmon')
+            || '"%port 1 failed%| Let the role log in without a password%',
             'the error says where it tried to connect and what to do');
 
 SELECT jobmon.jobmon_config_set('on_log_failure', 'warning') \g /dev/null

@@ -64,7 +64,16 @@ typedef struct CronTimesState
 	pg_tz	   *tz;
 	int64		after;			/* engine time: next result is after this */
 	int64		last;			/* engine time: results must be <= this */
+	int64		returned;		/* fire times returned so far */
 } CronTimesState;
+
+/*
+ * At most this many fire times from one call of cron_times.  In FROM, a
+ * set-returning function's rows are all computed before the first is
+ * read, whatever LIMIT follows; the cap keeps a range too wide for that
+ * (every second for years) from filling memory and disk.
+ */
+#define CRON_TIMES_MAX_ROWS 1000000
 
 PG_FUNCTION_INFO_V1(jobmon_cron_next);
 PG_FUNCTION_INFO_V1(jobmon_cron_times);
@@ -310,17 +319,14 @@ jobmon_cron_times(PG_FUNCTION_ARGS)
 		st->tz = cron_sql_lookup_tz(name);
 		MemoryContextSwitchTo(oldcxt);
 
-		if (TIMESTAMP_IS_NOBEGIN(from) || TIMESTAMP_IS_NOEND(from) ||
-			TIMESTAMP_IS_NOBEGIN(to))
+		if (TIMESTAMP_NOT_FINITE(from) || TIMESTAMP_NOT_FINITE(to))
 			ereport(ERROR,
-					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-					 errmsg("cron_times needs a finite start and a finite or +infinity end"),
-					 errhint("Pass finite timestamps, for example now() and now() + interval '1 day'.")));
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("cron_times needs a finite start and a finite end"),
+					 errdetail("An endless series cannot be returned: in FROM, all its rows are computed before the first is read, whatever LIMIT follows."),
+					 errhint("Pass finite timestamps, for example now() and now() + interval '1 day', or call cron_next() for the next fire time.")));
 		st->after = cron_sql_to_engine(from, true);
-		if (TIMESTAMP_IS_NOEND(to))
-			st->last = PG_INT64_MAX;
-		else
-			st->last = cron_sql_to_engine(to, false);
+		st->last = cron_sql_to_engine(to, false);
 		if (to < from)
 			st->last = PG_INT64_MIN;
 		funcctx->user_fctx = st;
@@ -337,6 +343,14 @@ jobmon_cron_times(PG_FUNCTION_ARGS)
 		next <= st->last &&
 		cron_sql_from_engine(next, &result))
 	{
+		if (++st->returned > CRON_TIMES_MAX_ROWS)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("cron_times would return more than %d fire times", CRON_TIMES_MAX_ROWS),
+					 errdetail("The range from %s to %s holds more fire times of the expression than that.",
+							   timestamptz_to_str(PG_GETARG_TIMESTAMPTZ(1)),
+							   timestamptz_to_str(PG_GETARG_TIMESTAMPTZ(2))),
+					 errhint("Narrow the range, or call cron_next() for one fire time at a time.")));
 		st->after = next;
 		SRF_RETURN_NEXT(funcctx, TimestampTzGetDatum(result));
 	}

@@ -5,12 +5,14 @@
 -- by its exact name; the log of a run is written by its worker (known by
 -- process memory, not by pid) and its job's roles, and read by its job's
 -- roles; a role reads the log of its own jobs, a member of pg_monitor all.
+-- And no value a definition accepts stops a dispatcher pass: times must be
+-- finite and intervals at most 100 years.
 
 \echo Use "ALTER EXTENSION pg_jobmon UPDATE TO '2.5.0'" to load this file. \quit
 
 -- 1. New functions: the C side of the private logging connection and of
 --    the API, the bodies of the API functions (_api_*), the row-level
---    security of the log.
+--    security of the log, the bounds on times and intervals.
 
 CREATE FUNCTION @extschema@._api_activate_job(p_job_id bigint)
 RETURNS void
@@ -234,6 +236,7 @@ BEGIN
     IF p_next_time IS NULL THEN
         PERFORM @extschema@._null_argument('dyn_override', 'p_next_time');
     END IF;
+    PERFORM @extschema@._time_check_finite('dyn_override', 'argument p_next_time', p_next_time);
     v_new.override_time := p_next_time;
     PERFORM @extschema@._schedule_update('override schedule', v_old, v_new);
 END
@@ -390,6 +393,9 @@ BEGIN
     END IF;
     PERFORM @extschema@._oneoff_check_interval('submit_job', 'max_duration', _api_submit_job.max_duration);
     PERFORM @extschema@._oneoff_check_interval('submit_job', 'max_wait_interval', _api_submit_job.max_wait_interval);
+    IF _api_submit_job.run_after IS NOT NULL THEN
+        PERFORM @extschema@._time_check_finite('submit_job', 'argument run_after', _api_submit_job.run_after);
+    END IF;
 
     j := @extschema@._job_new(v_caller);
     j.oneoff := true;
@@ -419,6 +425,21 @@ BEGIN
     PERFORM @extschema@._audit('submit', j.job_id, NULL, NULL, to_jsonb(j));
     PERFORM @extschema@._dispatch_wake();
     RETURN j.job_id;
+END
+$$;
+
+CREATE FUNCTION @extschema@._interval_check_bound(p_function text, p_what text, p_value interval)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF p_value > interval '100 years' THEN
+        RAISE EXCEPTION '% of %() must be at most 100 years', p_what, p_function
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('%s() got %s.', p_function, p_value),
+                  HINT = 'Give a shorter interval, or leave it out for no limit.';
+    END IF;
 END
 $$;
 
@@ -474,13 +495,29 @@ LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = @extschema@, pg_temp
 AS $$ SELECT ARRAY[r.owner, r.run_as] FROM @extschema@.jobmon_run r WHERE r.log_id = p_log_id $$;
 
+CREATE FUNCTION @extschema@._time_check_finite(p_function text, p_what text, p_value timestamptz)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF NOT isfinite(p_value) THEN
+        RAISE EXCEPTION '% of %() must be a finite time', p_what, p_function
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('%s() got %s.', p_function, p_value),
+                  HINT = 'Give a time such as "2026-12-01 08:00:00+01": no job runs at infinity.';
+    END IF;
+END
+$$;
+
 CREATE FUNCTION @extschema@._worker_run_id() RETURNS bigint
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'jobmon_worker_run_id';
 
 -- 2. Changed functions: the API functions become C forwarders that run
 --    their bodies as the extension's owner; the logging API sends over the
---    private connection; the rest name the caller or the worker by identity.
+--    private connection; the rest name the caller or the worker by identity,
+--    or bound the times and intervals they accept.
 
 CREATE OR REPLACE FUNCTION @extschema@._caller() RETURNS name
 LANGUAGE C STABLE
@@ -534,6 +571,70 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION @extschema@._job_option_int(p_function text, p_key text, p_value jsonb,
+                                            p_min integer DEFAULT 1)
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF NOT (p_value #>> '{}') ~ '^[0-9]{1,9}$' OR (p_value #>> '{}')::integer < p_min THEN
+        PERFORM @extschema@._job_option_error(p_function, p_key, p_value,
+            format('It must be a whole number from %s to 999999999.', p_min),
+            format('Give e.g. %s.', greatest(p_min, 1)));
+    END IF;
+    RETURN (p_value #>> '{}')::integer;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@._job_option_interval(p_function text, p_key text, p_value jsonb)
+RETURNS interval
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_result interval;
+BEGIN
+    IF p_value IS NULL OR jsonb_typeof(p_value) = 'null' THEN
+        RETURN NULL;
+    END IF;
+    BEGIN
+        v_result := (p_value #>> '{}')::interval;
+    EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow OR interval_field_overflow THEN
+        PERFORM @extschema@._job_option_error(p_function, p_key, p_value,
+            'It is not an interval: ' || SQLERRM || '.', 'Give an interval such as "30 seconds" or "01:00:00".');
+    END;
+    IF v_result <= interval '0' THEN
+        PERFORM @extschema@._job_option_error(p_function, p_key, p_value,
+            'It must be longer than zero.', 'Give a positive interval, or leave the option out for no limit.');
+    END IF;
+    PERFORM @extschema@._interval_check_bound(p_function, format('option "%s"', p_key), v_result);
+    RETURN v_result;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@._job_option_time(p_function text, p_key text, p_value jsonb)
+RETURNS timestamptz
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_result timestamptz;
+BEGIN
+    IF p_value IS NULL OR jsonb_typeof(p_value) = 'null' THEN
+        RETURN NULL;
+    END IF;
+    BEGIN
+        v_result := (p_value #>> '{}')::timestamptz;
+    EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow OR invalid_parameter_value THEN
+        PERFORM @extschema@._job_option_error(p_function, p_key, p_value,
+            'It is not a time: ' || SQLERRM || '.', 'Give a timestamp such as "2026-12-01 08:00:00+01".');
+    END;
+    PERFORM @extschema@._time_check_finite(p_function, format('option "%s"', p_key), v_result);
+    RETURN v_result;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION @extschema@._log_disconnect() RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'jobmon_log_disconnect';
@@ -547,6 +648,22 @@ BEGIN
         p_step_id, p_error.severity, p_error.sqlstate, p_error.message, p_error.detail,
         p_error.hint, p_error.context, p_error.schema_name, p_error.table_name,
         p_error.column_name, p_error.datatype_name, p_error.constraint_name);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@._oneoff_check_interval(p_function text, p_name text, p_value interval)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF p_value <= interval '0' THEN
+        RAISE EXCEPTION 'argument % of %() must be longer than zero', p_name, p_function
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('%s() got %s = %s.', p_function, p_name, p_value),
+                  HINT = 'Give a positive interval, or NULL for no limit.';
+    END IF;
+    PERFORM @extschema@._interval_check_bound(p_function, 'argument ' || p_name, p_value);
 END
 $$;
 
@@ -576,6 +693,51 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION @extschema@._schedule_insert(p_function text, p_job_id bigint, p_cron text,
+                                             p_dates timestamptz[])
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_schedule @extschema@.jobmon_schedule;
+BEGIN
+    IF (p_cron IS NULL) = (p_dates IS NULL) THEN
+        RAISE EXCEPTION 'a schedule needs either a cron expression or dates'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('%s() got %s.', p_function,
+                                  CASE WHEN p_cron IS NULL THEN 'neither' ELSE 'both' END),
+                  HINT = 'Give one of them; add a second schedule for the other.';
+    END IF;
+    IF p_cron IS NOT NULL THEN
+        PERFORM @extschema@.cron_validate(p_cron);
+        IF @extschema@.cron_next(p_cron, now(), (SELECT j.timezone FROM @extschema@.jobmon_job j WHERE j.job_id = p_job_id)) IS NULL THEN
+            RAISE EXCEPTION 'cron expression "%" never fires', p_cron
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = 'The scheduler has no fire time for it: @reboot (a rule with onstart) is not supported, and no calendar day matches some expressions.',
+                      HINT = 'Give an expression that fires; run_job() runs a job once, now.';
+        END IF;
+    ELSIF coalesce(cardinality(p_dates), 0) = 0 OR array_position(p_dates, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'dates of a schedule must be a non-empty list of times'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('%s() got %s.', p_function, coalesce(p_dates::text, 'NULL')),
+                  HINT = 'Give at least one time, without NULLs.';
+    ELSE
+        PERFORM @extschema@._time_check_finite(p_function, 'each of the dates', d) FROM unnest(p_dates) d;
+    END IF;
+    INSERT INTO @extschema@.jobmon_schedule (job_id, cron, dates)
+    VALUES (p_job_id, p_cron, p_dates)
+    RETURNING * INTO v_schedule;
+    UPDATE @extschema@.jobmon_schedule s
+    SET next_fire = @extschema@._schedule_next(s, j)
+    FROM @extschema@.jobmon_job j
+    WHERE s.schedule_id = v_schedule.schedule_id AND j.job_id = s.job_id
+    RETURNING s.* INTO v_schedule;
+    PERFORM @extschema@._audit('add schedule', p_job_id, v_schedule.schedule_id, NULL, to_jsonb(v_schedule));
+    RETURN v_schedule.schedule_id;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION @extschema@._setting_defaults(
     OUT name text, OUT default_value text, OUT description text)
 RETURNS SETOF record
@@ -602,6 +764,87 @@ BEGIN
      'How many runs of one-off jobs (submit_job) this database executes at once, beside and apart from max_workers, so that a burst of one-off jobs cannot delay the schedules and the schedules cannot starve one-off jobs (pgpro_scheduler''s max_parallel_workers).'),
     ('run_retention', '30 days',
      'How long the dispatcher keeps finished runs of scheduled jobs (jobmon_run rows and their job_log rows); 0 keeps them for ever.');
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@._worker_end(p_run_id bigint, p_outcome text, p_reason text,
+                                        p_next_time text, p_next_time_error text,
+                                        p_resubmit_after interval)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_run      @extschema@.jobmon_run;
+    v_job      @extschema@.jobmon_job;
+    v_log      @extschema@.job_log;
+    v_outcome  text := p_outcome;
+    v_reason   text := p_reason;
+    v_error    record;
+    v_next     timestamptz;
+    v_retry_at timestamptz;
+BEGIN
+    SELECT * INTO v_run FROM @extschema@.jobmon_run r WHERE r.run_id = p_run_id FOR UPDATE;
+    SELECT * INTO v_log FROM @extschema@.job_log l WHERE l.job_id = v_run.log_id;
+    SELECT * INTO v_job FROM @extschema@.jobmon_job j WHERE j.job_id = v_run.job_id;
+
+    IF v_log.end_time IS NOT NULL THEN
+        v_outcome := 'cancelled';
+        v_reason := coalesce(v_reason, 'cancelled through cancel_job()');
+    ELSIF v_run.reason IS NOT NULL THEN
+        v_outcome := 'cancelled';
+        v_reason := v_run.reason;
+    END IF;
+    IF v_outcome = 'timeout' THEN
+        v_reason := coalesce(v_reason, format('cancelled after %s %s',
+                                              CASE WHEN v_job.oneoff THEN 'max_duration' ELSE 'max_run_time' END,
+                                              v_job.max_run_time));
+        PERFORM @extschema@._log_step_close(@extschema@._log_step_open(v_run.log_id, 'max_run_time exceeded'),
+                                          'CRITICAL', v_reason);
+    END IF;
+
+    -- A command that names a role, table, function or schema that is gone
+    -- fails the same way every time: stop scheduling the job.
+    IF v_outcome = 'failure' THEN
+        SELECT e.sqlstate, e.message INTO v_error FROM @extschema@.jobmon_event e
+        WHERE e.job_id = v_run.log_id AND e.severity = 'ERROR' ORDER BY e.event_id DESC LIMIT 1;
+        v_reason := coalesce(v_reason, v_error.message);
+        IF v_error.sqlstate IN ('42P01', '42883', '3F000', '42704', '3D000') THEN
+            PERFORM @extschema@._job_break(v_run.job_id, format('%s (SQLSTATE %s)', v_error.message, v_error.sqlstate));
+        END IF;
+    END IF;
+
+    v_retry_at := @extschema@._run_retry(v_run, v_outcome);
+    IF v_log.end_time IS NULL THEN
+        PERFORM @extschema@._run_log_close(v_run, v_outcome, v_retry_at);
+    END IF;
+    IF v_outcome = 'success' AND p_resubmit_after IS NOT NULL THEN
+        v_reason := @extschema@._oneoff_resubmit(v_run, p_resubmit_after);
+    END IF;
+    UPDATE @extschema@.jobmon_run r SET status = v_outcome, reason = v_reason, finished_at = now()
+    WHERE r.run_id = p_run_id;
+    PERFORM @extschema@._dependants_notify(v_run.job_id);
+
+    IF v_job.next_time_statement IS NOT NULL THEN
+        IF p_next_time_error IS NOT NULL THEN
+            PERFORM @extschema@._job_break(v_job.job_id, 'next_time_statement failed: ' || p_next_time_error);
+            RETURN;
+        END IF;
+        BEGIN
+            v_next := p_next_time::timestamptz;
+        EXCEPTION WHEN OTHERS THEN
+            v_next := NULL;
+        END;
+        IF v_next IS NULL OR NOT isfinite(v_next) THEN
+            PERFORM @extschema@._job_break(v_job.job_id,
+                format('next_time_statement returned %s, not a %s', coalesce('"' || p_next_time || '"', 'no value'),
+                       CASE WHEN v_next IS NULL THEN 'time' ELSE 'finite time' END));
+            RETURN;
+        END IF;
+        UPDATE @extschema@.jobmon_schedule s SET override_time = v_next
+        WHERE s.job_id = v_job.job_id AND (s.schedule_id = v_run.schedule_id OR v_run.schedule_id IS NULL);
+        PERFORM @extschema@._schedules_refresh(v_job.job_id);
+    END IF;
 END
 $$;
 

@@ -17,6 +17,7 @@ BEGIN
                   DETAIL = format('%s() got %s = %s.', p_function, p_name, p_value),
                   HINT = 'Give a positive interval, or NULL for no limit.';
     END IF;
+    PERFORM @extschema@._interval_check_bound(p_function, 'argument ' || p_name, p_value);
 END
 $$;
 
@@ -66,6 +67,9 @@ BEGIN
     END IF;
     PERFORM @extschema@._oneoff_check_interval('submit_job', 'max_duration', _api_submit_job.max_duration);
     PERFORM @extschema@._oneoff_check_interval('submit_job', 'max_wait_interval', _api_submit_job.max_wait_interval);
+    IF _api_submit_job.run_after IS NOT NULL THEN
+        PERFORM @extschema@._time_check_finite('submit_job', 'argument run_after', _api_submit_job.run_after);
+    END IF;
 
     j := @extschema@._job_new(v_caller);
     j.oneoff := true;

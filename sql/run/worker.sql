@@ -159,9 +159,10 @@ BEGIN
         EXCEPTION WHEN OTHERS THEN
             v_next := NULL;
         END;
-        IF v_next IS NULL THEN
+        IF v_next IS NULL OR NOT isfinite(v_next) THEN
             PERFORM @extschema@._job_break(v_job.job_id,
-                format('next_time_statement returned %s, not a time', coalesce('"' || p_next_time || '"', 'no value')));
+                format('next_time_statement returned %s, not a %s', coalesce('"' || p_next_time || '"', 'no value'),
+                       CASE WHEN v_next IS NULL THEN 'time' ELSE 'finite time' END));
             RETURN;
         END IF;
         UPDATE @extschema@.jobmon_schedule s SET override_time = v_next

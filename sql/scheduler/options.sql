@@ -81,6 +81,40 @@ BEGIN
 END
 $$;
 
+-- Bounds on times and intervals that a definition accepts, so that no
+-- value it holds can make a dispatcher pass fail later (an infinite due
+-- time, or a time limit whose end is past the last timestamp).  p_what
+-- names the value: 'option "max_run_time"', 'argument run_after'.
+CREATE FUNCTION @extschema@._time_check_finite(p_function text, p_what text, p_value timestamptz)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF NOT isfinite(p_value) THEN
+        RAISE EXCEPTION '% of %() must be a finite time', p_what, p_function
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('%s() got %s.', p_function, p_value),
+                  HINT = 'Give a time such as "2026-12-01 08:00:00+01": no job runs at infinity.';
+    END IF;
+END
+$$;
+
+CREATE FUNCTION @extschema@._interval_check_bound(p_function text, p_what text, p_value interval)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF p_value > interval '100 years' THEN
+        RAISE EXCEPTION '% of %() must be at most 100 years', p_what, p_function
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('%s() got %s.', p_function, p_value),
+                  HINT = 'Give a shorter interval, or leave it out for no limit.';
+    END IF;
+END
+$$;
+
 -- Check the keys and JSON types of an options document.
 CREATE FUNCTION @extschema@._job_options_check(p_function text, p_options jsonb, p_for_change boolean)
 RETURNS void
@@ -162,15 +196,20 @@ RETURNS timestamptz
 LANGUAGE plpgsql STABLE
 SET search_path = @extschema@, pg_temp
 AS $$
+DECLARE
+    v_result timestamptz;
 BEGIN
     IF p_value IS NULL OR jsonb_typeof(p_value) = 'null' THEN
         RETURN NULL;
     END IF;
-    RETURN (p_value #>> '{}')::timestamptz;
-EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow OR invalid_parameter_value THEN
-    PERFORM @extschema@._job_option_error(p_function, p_key, p_value,
-        'It is not a time: ' || SQLERRM || '.', 'Give a timestamp such as "2026-12-01 08:00:00+01".');
-    RETURN NULL;
+    BEGIN
+        v_result := (p_value #>> '{}')::timestamptz;
+    EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow OR invalid_parameter_value THEN
+        PERFORM @extschema@._job_option_error(p_function, p_key, p_value,
+            'It is not a time: ' || SQLERRM || '.', 'Give a timestamp such as "2026-12-01 08:00:00+01".');
+    END;
+    PERFORM @extschema@._time_check_finite(p_function, format('option "%s"', p_key), v_result);
+    RETURN v_result;
 END
 $$;
 
@@ -195,6 +234,7 @@ BEGIN
         PERFORM @extschema@._job_option_error(p_function, p_key, p_value,
             'It must be longer than zero.', 'Give a positive interval, or leave the option out for no limit.');
     END IF;
+    PERFORM @extschema@._interval_check_bound(p_function, format('option "%s"', p_key), v_result);
     RETURN v_result;
 END
 $$;
@@ -208,7 +248,7 @@ AS $$
 BEGIN
     IF NOT (p_value #>> '{}') ~ '^[0-9]{1,9}$' OR (p_value #>> '{}')::integer < p_min THEN
         PERFORM @extschema@._job_option_error(p_function, p_key, p_value,
-            format('It must be a whole number of at least %s.', p_min),
+            format('It must be a whole number from %s to 999999999.', p_min),
             format('Give e.g. %s.', greatest(p_min, 1)));
     END IF;
     RETURN (p_value #>> '{}')::integer;

@@ -83,6 +83,8 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = format('%s() got %s.', p_function, coalesce(p_dates::text, 'NULL')),
                   HINT = 'Give at least one time, without NULLs.';
+    ELSE
+        PERFORM @extschema@._time_check_finite(p_function, 'each of the dates', d) FROM unnest(p_dates) d;
     END IF;
     INSERT INTO @extschema@.jobmon_schedule (job_id, cron, dates)
     VALUES (p_job_id, p_cron, p_dates)
@@ -265,6 +267,7 @@ BEGIN
     IF p_next_time IS NULL THEN
         PERFORM @extschema@._null_argument('dyn_override', 'p_next_time');
     END IF;
+    PERFORM @extschema@._time_check_finite('dyn_override', 'argument p_next_time', p_next_time);
     v_new.override_time := p_next_time;
     PERFORM @extschema@._schedule_update('override schedule', v_old, v_new);
 END

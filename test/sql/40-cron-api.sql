@@ -2,7 +2,7 @@
 -- and each function on ordinary input.
 \ir ../setup.sql
 BEGIN;
-SELECT plan(44);
+SELECT plan(47);
 SET LOCAL TimeZone = 'UTC';
 
 SELECT has_function('jobmon', 'cron_next', ARRAY['text', 'timestamp with time zone', 'text'], 'cron_next(text, timestamptz, text)');
@@ -60,8 +60,17 @@ SELECT is((SELECT count(*)::int FROM jobmon.cron_times('* * * * *', '2024-01-02'
           'cron_times of an empty range is empty');
 SELECT is((SELECT count(*)::int FROM jobmon.cron_times('@reboot', '2024-01-01', '2025-01-01', 'UTC')), 0,
           'cron_times of @reboot is empty');
-SELECT is((SELECT count(*)::int FROM (SELECT jobmon.cron_times('* * * * * *', '2024-01-01', 'infinity', 'UTC') LIMIT 5) s), 5,
-          'cron_times to infinity stops at a LIMIT');
+-- An endless series is refused however it is called: in FROM, all its
+-- rows would be computed before LIMIT reads the first.
+SELECT throws_ok($$SELECT * FROM jobmon.cron_times('@hourly', now(), 'infinity') LIMIT 5$$, '22023',
+                 'cron_times needs a finite start and a finite end', 'cron_times to infinity in FROM is refused');
+SELECT throws_ok($$SELECT jobmon.cron_times('@hourly', now(), 'infinity') LIMIT 5$$, '22023',
+                 'cron_times needs a finite start and a finite end', 'and so it is in the select list');
+SELECT throws_ok($$SELECT count(*) FROM jobmon.cron_times('* * * * * *', '2024-01-01', '2024-02-01', 'UTC')$$, '54000',
+                 'cron_times would return more than 1000000 fire times',
+                 'a range that holds more than a million fire times is refused');
+SELECT is((SELECT count(*)::int FROM jobmon.cron_times('* * * * * *', '2024-01-01', '2024-01-12 13:46:39', 'UTC')), 1000000,
+          'a million fire times are returned');
 SELECT is((SELECT count(*)::int FROM jobmon.cron_times(NULL, '2024-01-01', '2025-01-01', 'UTC')), 0,
           'cron_times(NULL, ...) is empty');
 

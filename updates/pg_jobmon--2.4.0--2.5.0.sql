@@ -6,7 +6,8 @@
 -- process memory, not by pid) and its job's roles, and read by its job's
 -- roles; a role reads the log of its own jobs, a member of pg_monitor all.
 -- And no value a definition accepts stops a dispatcher pass: times must be
--- finite and intervals at most 100 years.
+-- finite and intervals at most 100 years; a run is known by more than its
+-- pid, and the dispatcher signals only its own workers.
 
 \echo Use "ALTER EXTENSION pg_jobmon UPDATE TO '2.5.0'" to load this file. \quit
 
@@ -495,6 +496,20 @@ LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = @extschema@, pg_temp
 AS $$ SELECT ARRAY[r.owner, r.run_as] FROM @extschema@.jobmon_run r WHERE r.log_id = p_log_id $$;
 
+CREATE FUNCTION @extschema@._run_worker_alive(p_pid integer, p_started_at timestamptz, p_status text)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT EXISTS (SELECT FROM pg_catalog.pg_stat_activity a
+                   WHERE a.pid = p_pid AND a.backend_type = 'pg_jobmon worker'
+                     AND a.datname = pg_catalog.current_database()
+                     AND a.backend_start <= p_started_at)
+        OR (p_status = 'starting' AND p_started_at > now() - interval '10 seconds'
+            AND coalesce(@extschema@._process_exists(p_pid), false)
+            AND NOT EXISTS (SELECT FROM pg_catalog.pg_stat_activity a WHERE a.pid = p_pid))
+$$;
+
 CREATE FUNCTION @extschema@._time_check_finite(p_function text, p_what text, p_value timestamptz)
 RETURNS void
 LANGUAGE plpgsql IMMUTABLE
@@ -690,6 +705,83 @@ BEGIN
                   HINT = 'Only the job''s owner, its run_as role or a superuser can log to or cancel its runs.';
     END IF;
     RETURN NEW;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@._runs_close_orphaned() RETURNS integer
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_run    @extschema@.jobmon_run;
+    v_status text;
+    v_reason text;
+    v_retry_at timestamptz;
+    v_count  integer := 0;
+BEGIN
+    FOR v_run IN
+        SELECT r.* FROM @extschema@.jobmon_run r
+        WHERE r.status IN ('starting', 'running')
+          AND r.started_at < now() - interval '1 second'
+          AND NOT @extschema@._run_worker_alive(r.pid, r.started_at, r.status)
+        FOR UPDATE OF r
+    LOOP
+        IF v_run.reason LIKE 'terminated after max_run_time%' THEN
+            v_status := 'timeout';
+            v_reason := v_run.reason;
+        ELSE
+            v_status := 'failure';
+            v_reason := format('worker process %s ended without finishing the run (terminated, crashed or restarted)',
+                               coalesce(v_run.pid::text, '(never started)'));
+        END IF;
+        UPDATE @extschema@.jobmon_run r SET status = v_status, reason = v_reason, finished_at = now()
+        WHERE r.run_id = v_run.run_id;
+        v_retry_at := @extschema@._run_retry(v_run, v_status);
+        IF v_run.log_id IS NOT NULL AND EXISTS (SELECT FROM @extschema@.job_log l
+                                                WHERE l.job_id = v_run.log_id AND l.end_time IS NULL) THEN
+            PERFORM @extschema@._log_step_close(@extschema@._log_step_open(v_run.log_id, 'worker vanished'),
+                                              'CRITICAL', v_reason);
+            PERFORM @extschema@._run_log_close(v_run, v_status, v_retry_at);
+        END IF;
+        PERFORM @extschema@._dependants_notify(v_run.job_id);
+        v_count := v_count + 1;
+    END LOOP;
+    RETURN v_count;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@._runs_enforce_limits() RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_now timestamptz := clock_timestamp();
+    v_run record;
+BEGIN
+    -- From the few running runs (a partial index) to their jobs, never
+    -- the other way round: there may be many jobs.
+    FOR v_run IN
+        SELECT r.run_id, r.pid, r.started_at, j.max_run_time, j.end_date
+        FROM (SELECT * FROM @extschema@.jobmon_run x
+              WHERE x.status = 'running' AND x.reason IS NULL
+              OFFSET 0) r
+        JOIN @extschema@.jobmon_job j ON j.job_id = r.job_id
+        WHERE (r.started_at + j.max_run_time + interval '5 seconds' < v_now
+               OR j.end_date < v_now)
+          AND @extschema@._run_worker_alive(r.pid, r.started_at, r.status)
+    LOOP
+        IF v_run.started_at + v_run.max_run_time + interval '5 seconds' < v_now THEN
+            UPDATE @extschema@.jobmon_run r
+            SET reason = format('terminated after max_run_time %s: the job ignored the cancel', v_run.max_run_time)
+            WHERE r.run_id = v_run.run_id;
+            PERFORM pg_catalog.pg_terminate_backend(v_run.pid);
+        ELSE
+            UPDATE @extschema@.jobmon_run r
+            SET reason = format('stopped at the job''s end_date %s', v_run.end_date)
+            WHERE r.run_id = v_run.run_id;
+            PERFORM pg_catalog.pg_cancel_backend(v_run.pid);
+        END IF;
+    END LOOP;
 END
 $$;
 

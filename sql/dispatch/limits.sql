@@ -1,6 +1,7 @@
 -- max_run_time: the worker cancels its own run; a job that swallows the
 -- cancel is terminated a little later.  end_date: running runs are
 -- cancelled.  The reason tells the worker (and _runs_close_orphaned) why.
+-- Only the run's own worker is ever signalled (_run_worker_alive).
 CREATE FUNCTION @extschema@._runs_enforce_limits() RETURNS void
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
@@ -17,8 +18,9 @@ BEGIN
               WHERE x.status = 'running' AND x.reason IS NULL
               OFFSET 0) r
         JOIN @extschema@.jobmon_job j ON j.job_id = r.job_id
-        WHERE r.started_at + j.max_run_time + interval '5 seconds' < v_now
-           OR j.end_date < v_now
+        WHERE (r.started_at + j.max_run_time + interval '5 seconds' < v_now
+               OR j.end_date < v_now)
+          AND @extschema@._run_worker_alive(r.pid, r.started_at, r.status)
     LOOP
         IF v_run.started_at + v_run.max_run_time + interval '5 seconds' < v_now THEN
             UPDATE @extschema@.jobmon_run r

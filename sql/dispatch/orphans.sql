@@ -1,3 +1,25 @@
+-- Whether the worker of a run (its pid, started_at and status) is alive:
+-- a pg_jobmon worker of this database, with the run's pid, that started
+-- before the run did.  A pid alone can belong to any later process (after
+-- a crash, a failover), and a run row can be a copy (a database restored
+-- beside the original): the dispatcher never takes such a process for the
+-- run's worker, so it never signals it.  A worker is in pg_stat_activity
+-- once it has connected; until then, for a few seconds after the
+-- dispatcher started it, its process existing is enough.
+CREATE FUNCTION @extschema@._run_worker_alive(p_pid integer, p_started_at timestamptz, p_status text)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT EXISTS (SELECT FROM pg_catalog.pg_stat_activity a
+                   WHERE a.pid = p_pid AND a.backend_type = 'pg_jobmon worker'
+                     AND a.datname = pg_catalog.current_database()
+                     AND a.backend_start <= p_started_at)
+        OR (p_status = 'starting' AND p_started_at > now() - interval '10 seconds'
+            AND coalesce(@extschema@._process_exists(p_pid), false)
+            AND NOT EXISTS (SELECT FROM pg_catalog.pg_stat_activity a WHERE a.pid = p_pid))
+$$;
+
 -- Close runs whose worker is gone (terminated, crashed, server restart):
 -- each once, as failed with the reason, or as timed out when the dispatcher
 -- terminated it for running past max_run_time.
@@ -15,12 +37,8 @@ BEGIN
     FOR v_run IN
         SELECT r.* FROM @extschema@.jobmon_run r
         WHERE r.status IN ('starting', 'running')
-          AND CASE WHEN r.status = 'running'
-                   THEN NOT EXISTS (SELECT FROM pg_catalog.pg_stat_activity a
-                                    WHERE a.pid = r.pid AND a.backend_type = 'pg_jobmon worker')
-                   -- A worker is not in pg_stat_activity until it has connected.
-                   ELSE NOT coalesce(@extschema@._process_exists(r.pid), false)
-                        AND r.started_at < now() - interval '1 second' END
+          AND r.started_at < now() - interval '1 second'
+          AND NOT @extschema@._run_worker_alive(r.pid, r.started_at, r.status)
         FOR UPDATE OF r
     LOOP
         IF v_run.reason LIKE 'terminated after max_run_time%' THEN

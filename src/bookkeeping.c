@@ -139,14 +139,38 @@ jobmon_bookkeeping_setup(void)
 /*
  * Start a bookkeeping transaction: cancels held, our settings local to it,
  * the extension's owner as current user, SPI connected, a snapshot set.
+ *
+ * The job's commands run in this session and may have changed its
+ * settings (SET default_transaction_read_only, default_transaction_
+ * isolation, statement_timeout, lock_timeout, session_replication_role ...),
+ * as may its role's ALTER ROLE ... SET: the bookkeeping must not inherit
+ * them, or a job could break the record of its own run.  The transaction
+ * characteristics come from the defaults when it starts, so they are set
+ * around its start; the rest are set local to it.
  */
 static void
 bookkeeping_begin(JobmonBookkeeping *bk)
 {
+	bool		job_read_only = DefaultXactReadOnly;
+	int			job_isolation = DefaultXactIsoLevel;
+	bool		job_deferrable = DefaultXactDeferrable;
+
 	HOLD_CANCEL_INTERRUPTS();
 	bk->caller_context = CurrentMemoryContext;
 	SetCurrentStatementStartTimestamp();
+	DefaultXactReadOnly = false;
+	DefaultXactIsoLevel = XACT_READ_COMMITTED;
+	DefaultXactDeferrable = false;
 	StartTransactionCommand();
+	DefaultXactReadOnly = job_read_only;
+	DefaultXactIsoLevel = job_isolation;
+	DefaultXactDeferrable = job_deferrable;
+	(void) set_config_option("statement_timeout", "0", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_LOCAL, true, 0, false);
+	(void) set_config_option("lock_timeout", "0", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_LOCAL, true, 0, false);
+	(void) set_config_option("session_replication_role", "origin", PGC_SUSET, PGC_S_SESSION,
+							 GUC_ACTION_LOCAL, true, 0, false);
 	(void) set_config_option("synchronous_commit", "off", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_LOCAL, true, 0, false);
 	(void) set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION,

@@ -31,6 +31,7 @@
 #include "nodes/parsenodes.h"
 #include "parser/analyze.h"
 #include "pgstat.h"
+#include "storage/proc.h"
 #include "tcop/dest.h"
 #include "tcop/pquery.h"
 #include "tcop/tcopprot.h"
@@ -40,12 +41,14 @@
 #include "utils/memutils.h"
 #include "utils/portal.h"
 #include "utils/snapmgr.h"
+#include "utils/timeout.h"
 
 #include "worker_internal.h"
 
 static ParamListInfo command_bind_params(const JobmonParams *params, Oid *types,
 										 int ntypes);
 static void command_check_no_client(Node *statement);
+static void command_statement_timeout_start(void);
 static uint64 command_execute(const char *sql, bool implicit_block,
 							  MemoryContext parse_context,
 							  const JobmonParams *params);
@@ -87,6 +90,21 @@ command_bind_params(const JobmonParams *params, Oid *types, int ntypes)
 			OidInputFunctionCall(input, params->values[i], ioparam, -1);
 	}
 	return list;
+}
+
+/*
+ * statement_timeout applies to each statement of a job as to a client's:
+ * the job's own SET, or its role's or database's setting.  A worker is
+ * not a client backend, whose main loop arms the timer; so it is armed
+ * here, before the statement is analyzed, and disarmed when it ends.
+ */
+static void
+command_statement_timeout_start(void)
+{
+	if (StatementTimeout > 0)
+		enable_timeout_after(STATEMENT_TIMEOUT, StatementTimeout);
+	else
+		disable_timeout(STATEMENT_TIMEOUT, false);
 }
 
 /*
@@ -161,6 +179,7 @@ command_execute(const char *sql, bool implicit_block, MemoryContext parse_contex
 					 errhint("Give each transaction as one command of the job's commands array, or set use_same_transaction.")));
 		if (implicit_block)
 			BeginImplicitTransactionBlock();
+		command_statement_timeout_start();
 		if (analyze_requires_snapshot(statement))
 		{
 			PushActiveSnapshot(GetTransactionSnapshot());
@@ -194,6 +213,7 @@ command_execute(const char *sql, bool implicit_block, MemoryContext parse_contex
 #endif
 		receiver->rDestroy(receiver);
 		PortalDrop(portal, false);
+		disable_timeout(STATEMENT_TIMEOUT, false);
 		/* VACUUM and the like commit and start transactions themselves. */
 		MemoryContextSwitchTo(parse_context);
 		rows = qc.nprocessed;
@@ -244,6 +264,7 @@ jobmon_run_transaction(MemoryContext context, char **sql, CommandResult *results
 	}
 	PG_CATCH();
 	{
+		disable_timeout(STATEMENT_TIMEOUT, false);
 		jobmon_capture_stop();
 		MemoryContextSwitchTo(context);
 		results[Min(i, n - 1)].ok = false;

@@ -1122,6 +1122,59 @@ CREATE OR REPLACE FUNCTION @extschema@.jobmon_clean_log()
 RETURNS bigint
 LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
 
+CREATE OR REPLACE FUNCTION @extschema@.jobmon_start() RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_job_id bigint;
+BEGIN
+    IF NOT @extschema@._is_superuser(current_user) THEN
+        RAISE EXCEPTION 'permission denied to start the pg_jobmon scheduler'
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'The dispatcher starts workers as the roles of the jobs, which only a superuser may do.',
+                  HINT = 'Run jobmon_start() as a superuser.';
+    END IF;
+    IF to_regprocedure('cron.schedule_in_database(text,text,text,text,text,boolean)') IS NULL THEN
+        RAISE EXCEPTION 'pg_cron is not installed in database "%"', current_database()
+            USING ERRCODE = 'undefined_object',
+                  DETAIL = format('jobmon_start() schedules CALL %I.jobmon_dispatch() with pg_cron, which lives in the database named by cron.database_name (%s).',
+                                  '@extschema@', coalesce(current_setting('cron.database_name', true), 'pg_cron is not loaded')),
+                  HINT = format('In database %s run: SELECT cron.schedule_in_database(%L, %L, %L, %L); or have any other scheduler run that CALL every minute.',
+                                coalesce(current_setting('cron.database_name', true), 'postgres'),
+                                @extschema@._dispatch_cron_job_name(), '* * * * *',
+                                format('CALL %I.jobmon_dispatch()', '@extschema@'), current_database());
+    END IF;
+    EXECUTE 'SELECT cron.schedule_in_database($1, $2, $3, $4)'
+        USING @extschema@._dispatch_cron_job_name() || ' at start', '@reboot',
+              format('CALL %I.jobmon_dispatch()', '@extschema@'), current_database();
+    EXECUTE 'SELECT cron.schedule_in_database($1, $2, $3, $4)'
+        INTO v_job_id
+        USING @extschema@._dispatch_cron_job_name(), '* * * * *',
+              format('CALL %I.jobmon_dispatch()', '@extschema@'), current_database();
+    RETURN v_job_id;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.jobmon_stop() RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF NOT @extschema@._is_superuser(current_user) THEN
+        RAISE EXCEPTION 'permission denied to stop the pg_jobmon scheduler'
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Run jobmon_stop() as a superuser.';
+    END IF;
+    IF to_regprocedure('cron.unschedule(name)') IS NOT NULL THEN
+        EXECUTE 'SELECT cron.unschedule(jobname) FROM cron.job WHERE jobname IN ($1, $1 || '' at start'')'
+            USING @extschema@._dispatch_cron_job_name();
+    END IF;
+    UPDATE @extschema@.jobmon_dispatcher_state s SET stop_requested = true WHERE s.dispatcher_pid IS NOT NULL;
+    PERFORM @extschema@._dispatch_wake();
+END
+$$;
+
 CREATE OR REPLACE FUNCTION @extschema@.log_event(
     p_step_id bigint, p_severity text, p_sqlstate text, p_message text,
     p_detail text DEFAULT NULL, p_hint text DEFAULT NULL, p_context text DEFAULT NULL,
@@ -1289,3 +1342,21 @@ END
 $privileges$;
 
 REVOKE ALL ON PROCEDURE @extschema@.jobmon_dispatch(interval) FROM PUBLIC;
+
+-- 7. The dispatcher also starts with the server: where jobmon_start() has
+--    registered it with pg_cron in this database, register it at start too.
+DO $cron$
+DECLARE
+    v_registered boolean := false;
+BEGIN
+    IF pg_catalog.to_regclass('cron.job') IS NOT NULL THEN
+        EXECUTE 'SELECT EXISTS (SELECT FROM cron.job WHERE jobname = $1)'
+            INTO v_registered USING @extschema@._dispatch_cron_job_name();
+    END IF;
+    IF v_registered THEN
+        EXECUTE 'SELECT cron.schedule_in_database($1, $2, $3, $4)'
+            USING @extschema@._dispatch_cron_job_name() || ' at start', '@reboot',
+                  pg_catalog.format('CALL %I.jobmon_dispatch()', '@extschema@'), pg_catalog.current_database();
+    END IF;
+END
+$cron$;

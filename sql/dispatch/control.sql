@@ -5,8 +5,11 @@ CREATE FUNCTION @extschema@._dispatch_cron_job_name() RETURNS text
 LANGUAGE sql STABLE
 AS $$ SELECT 'pg_jobmon dispatcher: ' || pg_catalog.current_database() $$;
 
--- Schedule the dispatcher with pg_cron, every minute; each call dispatches for a
--- minute and keeps one dispatcher alive (see jobmon_dispatch()).  Idempotent.
+-- Schedule the dispatcher with pg_cron, every minute, and at the server's
+-- start (@reboot): after a restart or a crash dispatch resumes at once, not
+-- at pg_cron's next minute.  Each call dispatches for a minute and keeps
+-- one dispatcher alive (see jobmon_dispatch()).  Idempotent.  Returns the
+-- id of the every-minute pg_cron job.
 CREATE FUNCTION @extschema@.jobmon_start() RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
@@ -31,6 +34,9 @@ BEGIN
                                 format('CALL %I.jobmon_dispatch()', '@extschema@'), current_database());
     END IF;
     EXECUTE 'SELECT cron.schedule_in_database($1, $2, $3, $4)'
+        USING @extschema@._dispatch_cron_job_name() || ' at start', '@reboot',
+              format('CALL %I.jobmon_dispatch()', '@extschema@'), current_database();
+    EXECUTE 'SELECT cron.schedule_in_database($1, $2, $3, $4)'
         INTO v_job_id
         USING @extschema@._dispatch_cron_job_name(), '* * * * *',
               format('CALL %I.jobmon_dispatch()', '@extschema@'), current_database();
@@ -50,7 +56,7 @@ BEGIN
                   HINT = 'Run jobmon_stop() as a superuser.';
     END IF;
     IF to_regprocedure('cron.unschedule(name)') IS NOT NULL THEN
-        EXECUTE 'SELECT cron.unschedule(jobname) FROM cron.job WHERE jobname = $1'
+        EXECUTE 'SELECT cron.unschedule(jobname) FROM cron.job WHERE jobname IN ($1, $1 || '' at start'')'
             USING @extschema@._dispatch_cron_job_name();
     END IF;
     UPDATE @extschema@.jobmon_dispatcher_state s SET stop_requested = true WHERE s.dispatcher_pid IS NOT NULL;

@@ -49,6 +49,14 @@ clean:
 	rm -f $(EXTRA_CLEAN) $(OBJS) $(EXTENSION).so
 else
 include $(PGXS)
+# Objects compiled for one server are not for another: they depend on a
+# stamp naming the server they were compiled for, rewritten (here, as make
+# reads this file) only when PG_CONFIG names another, as in
+# make test PG_CONFIG=tmp/pg18/bin/pg_config.
+$(shell echo '$(bindir) $(VERSION)' | cmp -s - src/.pg_server || echo '$(bindir) $(VERSION)' > src/.pg_server)
+$(OBJS) $(OBJS:.o=.bc): src/.pg_server
+# An object depends on the headers of src/ too, whose structs it uses.
+$(OBJS) $(OBJS:.o=.bc): $(wildcard src/*.h)
 endif
 
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(EXTENSION).control Makefile

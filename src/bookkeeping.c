@@ -34,7 +34,12 @@
  * _worker_end closes the run, with the steps left open for it, and starts
  * the next run (_worker_next) in the same transaction.  A run of one
  * successful command thus costs one bookkeeping transaction besides its
- * command's.
+ * command's.  The transaction that starts a run also reads the settings,
+ * for the run's capture bounds (capture.c).
+ *
+ * Recording what a step captured is bounded by those bounds, and every
+ * call's result (an SPI tuple table, 8 kB at least) is freed once read, so
+ * that a transaction recording many events does not keep one result each.
  *
  *-------------------------------------------------------------------------
  */
@@ -90,16 +95,20 @@ static char *bookkeeping_text(JobmonBookkeeping *bk, JobmonCallId id,
 static Datum bookkeeping_text_arg(const char *s, char *nulls, int i);
 static bool bookkeeping_read_run(JobmonBookkeeping *bk, JobmonCallId id,
 								 JobmonRun *run);
+static void bookkeeping_read_capture_bounds(JobmonBookkeeping *bk);
 static void bookkeeping_step_open(JobmonBookkeeping *bk, JobmonRun *run,
 								  CommandResult *result, const char *action);
 static void bookkeeping_record_event(JobmonBookkeeping *bk, int64 step_id,
-									 ErrorData *e);
+									 const ErrorData *e);
 static bool bookkeeping_step_close(JobmonBookkeeping *bk, JobmonRun *run,
 								   CommandResult *result);
 
 /*
  * Find the extension's schema and owner, in a transaction of its own.  The
- * caller's memory context is current again on return.
+ * caller's memory context is current again on return.  The worker is
+ * connected as the job's role, whose search_path could put an operator of
+ * its own before pg_catalog's: the query runs with search_path pg_catalog
+ * and names its operators in full.
  */
 JobmonBookkeeping *
 jobmon_bookkeeping_setup(void)
@@ -114,13 +123,16 @@ jobmon_bookkeeping_setup(void)
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
+	(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_LOCAL, true, 0, false);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	PushActiveSnapshot(GetTransactionSnapshot());
 	if (SPI_execute("SELECT pg_catalog.quote_ident(n.nspname), e.extowner "
 					"FROM pg_catalog.pg_extension e "
-					"JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace "
-					"WHERE e.extname = 'pg_jobmon'", true, 1) != SPI_OK_SELECT ||
+					"JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) e.extnamespace "
+					"WHERE e.extname OPERATOR(pg_catalog.=) 'pg_jobmon'::pg_catalog.name",
+					true, 1) != SPI_OK_SELECT ||
 		SPI_processed != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -141,8 +153,9 @@ jobmon_bookkeeping_setup(void)
  * the extension's owner as current user, SPI connected, a snapshot set.
  *
  * The job's commands run in this session and may have changed its
- * settings (SET default_transaction_read_only, default_transaction_
- * isolation, statement_timeout, lock_timeout, session_replication_role ...),
+ * settings (SET search_path, default_transaction_read_only, default_
+ * transaction_isolation, statement_timeout, lock_timeout, session_
+ * replication_role ...),
  * as may its role's ALTER ROLE ... SET: the bookkeeping must not inherit
  * them, or a job could break the record of its own run.  The transaction
  * characteristics come from the defaults when it starts, so they are set
@@ -165,6 +178,8 @@ bookkeeping_begin(JobmonBookkeeping *bk)
 	DefaultXactReadOnly = job_read_only;
 	DefaultXactIsoLevel = job_isolation;
 	DefaultXactDeferrable = job_deferrable;
+	(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_LOCAL, true, 0, false);
 	(void) set_config_option("statement_timeout", "0", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_LOCAL, true, 0, false);
 	(void) set_config_option("lock_timeout", "0", PGC_USERSET, PGC_S_SESSION,
@@ -418,9 +433,39 @@ bookkeeping_read_run(JobmonBookkeeping *bk, JobmonCallId id, JobmonRun *run)
 	run->results = palloc0(sizeof(CommandResult) * def->ncommands);
 	MemoryContextSwitchTo(old);
 
+	bookkeeping_read_capture_bounds(bk);
 	for (int i = 0; i < (def->same_transaction ? def->ncommands : 1); i++)
 		bookkeeping_step_open(bk, run, &run->results[i], def->commands[i]);
 	return true;
+}
+
+/*
+ * Start the capture of a run that starts: its bounds, from the settings
+ * (every row of jobmon_config_show; capture.c takes its own).  In a
+ * bookkeeping transaction.
+ */
+static void
+bookkeeping_read_capture_bounds(JobmonBookkeeping *bk)
+{
+	jobmon_capture_run_start();
+	bookkeeping_call(bk, CALL_CONFIG_SHOW, NULL, NULL);
+	for (uint64 row = 0; row < SPI_processed; row++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[row];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		name_null;
+		bool		value_null;
+		Datum		name = SPI_getbinval(tuple, desc,
+										 bk->attnums[CALL_CONFIG_SHOW][CONFIG_SHOW_NAME],
+										 &name_null);
+		Datum		value = SPI_getbinval(tuple, desc,
+										  bk->attnums[CALL_CONFIG_SHOW][CONFIG_SHOW_VALUE],
+										  &value_null);
+
+		if (!name_null && !value_null)
+			jobmon_capture_setting(TextDatumGetCString(name), TextDatumGetCString(value));
+	}
+	SPI_freetuptable(SPI_tuptable);
 }
 
 /* Open a step: its job_detail row.  In a bookkeeping transaction. */
@@ -433,14 +478,17 @@ bookkeeping_step_open(JobmonBookkeeping *bk, JobmonRun *run, CommandResult *resu
 	bookkeeping_call(bk, CALL_WORKER_STEP_OPEN, values, NULL);
 	result->step_id =
 		DatumGetInt64(bookkeeping_required(bk, CALL_WORKER_STEP_OPEN, STEP_OPEN_STEP_ID));
+	SPI_freetuptable(SPI_tuptable);
+	pfree(DatumGetPointer(values[1]));
 }
 
 /*
- * Record one message (or the error) of a step as a structured event.  In a
+ * Record one message (or the error) of a step as a structured event, and
+ * free what the call took (its arguments' copies, its result).  In a
  * bookkeeping transaction.
  */
 static void
-bookkeeping_record_event(JobmonBookkeeping *bk, int64 step_id, ErrorData *e)
+bookkeeping_record_event(JobmonBookkeeping *bk, int64 step_id, const ErrorData *e)
 {
 	Datum		values[12];
 	char		nulls[12];
@@ -459,19 +507,26 @@ bookkeeping_record_event(JobmonBookkeeping *bk, int64 step_id, ErrorData *e)
 	values[10] = bookkeeping_text_arg(e->datatype_name, nulls, 10);
 	values[11] = bookkeeping_text_arg(e->constraint_name, nulls, 11);
 	bookkeeping_call(bk, CALL_LOG_EVENT, values, nulls);
+	SPI_freetuptable(SPI_tuptable);
+	for (int i = 1; i < 12; i++)
+		if (nulls[i] == ' ')
+			pfree(DatumGetPointer(values[i]));
 }
 
 /*
- * Close a step with its outcome and events.  In a bookkeeping transaction.
- * Returns whether the run may go on (false once someone cancelled it or
- * asked it to stop).
+ * Close a step with its outcome and events: the messages it kept, one event
+ * for those past the run's capture bounds, and its error, whole; the
+ * step's message repeats the error cut short.  In a bookkeeping
+ * transaction.  Returns whether the run may go on (false once someone
+ * cancelled it or asked it to stop).
  */
 static bool
 bookkeeping_step_close(JobmonBookkeeping *bk, JobmonRun *run, CommandResult *result)
 {
 	Datum		values[4];
 	const char *message;
-	ListCell   *lc;
+	ErrorData  *not_kept;
+	bool		go_on;
 
 	if (!result->ran)
 		message = "not run: an earlier command of the transaction failed";
@@ -480,19 +535,25 @@ bookkeeping_step_close(JobmonBookkeeping *bk, JobmonRun *run, CommandResult *res
 	else if (result->ok)
 		message = psprintf(UINT64_FORMAT " %s", result->rows, result->rows == 1 ? "row" : "rows");
 	else
-		message = result->error->message;
+		message = jobmon_capture_error_summary(result->error);
 
 	values[0] = Int64GetDatum(run->run_id);
 	values[1] = Int64GetDatum(result->step_id);
 	values[2] = BoolGetDatum(result->ran && result->ok && !result->rolled_back);
 	values[3] = CStringGetTextDatum(message);
 
-	foreach(lc, result->messages)
-		bookkeeping_record_event(bk, result->step_id, (ErrorData *) lfirst(lc));
+	for (CapturedMessage *m = result->messages; m != NULL; m = m->next)
+		bookkeeping_record_event(bk, result->step_id, &m->data);
+	not_kept = jobmon_capture_not_kept(result);
+	if (not_kept)
+		bookkeeping_record_event(bk, result->step_id, not_kept);
 	if (result->error)
 		bookkeeping_record_event(bk, result->step_id, result->error);
 	bookkeeping_call(bk, CALL_WORKER_STEP_CLOSE, values, NULL);
-	return DatumGetBool(bookkeeping_required(bk, CALL_WORKER_STEP_CLOSE, STEP_CLOSE_GO_ON));
+	go_on = DatumGetBool(bookkeeping_required(bk, CALL_WORKER_STEP_CLOSE, STEP_CLOSE_GO_ON));
+	SPI_freetuptable(SPI_tuptable);
+	pfree(DatumGetPointer(values[3]));
+	return go_on;
 }
 
 /*

@@ -8,7 +8,8 @@
  *
  * The other half, the SQL functions implemented in C, is declared in
  * sql/c_functions.sql.  The SQL side of these calls is sql/run/worker.sql
- * (and _log_event, sql/logging/writes.sql).
+ * (and _log_event, sql/logging/writes.sql; jobmon_config_show,
+ * sql/settings/settings.sql).
  *
  * The worker (bookkeeping.c) executes each call as
  *		SELECT * FROM <extension schema>.<call>
@@ -60,6 +61,8 @@ typedef struct JobmonCall
 typedef enum JobmonCallId
 {
 	CALL_WORKER_BEGIN,			/* claim the run; its _worker_run, or none */
+	CALL_CONFIG_SHOW,			/* the settings, for the run's capture bounds
+								 * (after _worker_begin or _worker_next) */
 	CALL_WORKER_STEP_OPEN,		/* open a command's step; its id */
 	CALL_LOG_EVENT,				/* record a message of a step */
 	CALL_WORKER_STEP_CLOSE,		/* close a step; may the run go on? */
@@ -104,6 +107,10 @@ typedef enum WorkerRunColumn
 #define STEP_OPEN_STEP_ID	0
 #define STEP_CLOSE_GO_ON	0
 
+/* The columns of jobmon_config_show that the worker reads. */
+#define CONFIG_SHOW_NAME	0
+#define CONFIG_SHOW_VALUE	1
+
 static const JobmonCall jobmon_calls[JOBMON_NUM_CALLS] = {
 	/* _worker_begin(p_run_id bigint) RETURNS SETOF _worker_run */
 	[CALL_WORKER_BEGIN] = {
@@ -113,6 +120,24 @@ static const JobmonCall jobmon_calls[JOBMON_NUM_CALLS] = {
 		.argtypes = {INT8OID},
 		.ncolumns = WORKER_RUN_NUM_COLUMNS,
 		.columns = WORKER_RUN_COLUMNS,
+	},
+
+	/*
+	 * jobmon_config_show(OUT name text, OUT value text, OUT default_value
+	 * text, OUT description text) RETURNS SETOF record: every setting with
+	 * its value, one row each (sql/settings/settings.sql).  The worker reads
+	 * the capture bounds (capture_max_*) from it at the start of each run;
+	 * a schema without them leaves the library's defaults.
+	 */
+	[CALL_CONFIG_SHOW] = {
+		.function = "jobmon_config_show",
+		.call = "jobmon_config_show()",
+		.nargs = 0,
+		.ncolumns = 2,
+		.columns = {
+			[CONFIG_SHOW_NAME] = {"name", TEXTOID},
+			[CONFIG_SHOW_VALUE] = {"value", TEXTOID},
+		},
 	},
 	/* _worker_step_open(p_run_id bigint, p_action text) RETURNS bigint */
 	[CALL_WORKER_STEP_OPEN] = {

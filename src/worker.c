@@ -180,8 +180,9 @@ worker_run_one(JobmonBookkeeping *bk, JobmonRun *run, TimeoutId timeout_id)
 
 /*
  * Between two runs in one worker: what the last job set in its session
- * (settings, prepared statements, cursors, temporary tables, advisory
- * locks, sequence values ...) must not reach the next one.  DISCARD ALL
+ * (settings, a SET ROLE, which RESET ALL leaves, prepared statements,
+ * cursors, temporary tables, advisory locks, sequence values ...) must not
+ * reach the next one.  DISCARD ALL
  * without DISCARD PLANS, which would make every following bookkeeping
  * statement plan again.
  */
@@ -189,7 +190,7 @@ static void
 worker_reset_session(JobmonRun *run)
 {
 	CommandResult result = {0};
-	char	   *discard = "CLOSE ALL; RESET ALL; DEALLOCATE ALL; UNLISTEN *; "
+	char	   *discard = "CLOSE ALL; RESET ALL; RESET ROLE; DEALLOCATE ALL; UNLISTEN *; "
 		"SELECT pg_catalog.pg_advisory_unlock_all(); DISCARD SEQUENCES; DISCARD TEMP";
 
 	if (!jobmon_run_transaction(run->context, &discard, &result, 1, NULL))

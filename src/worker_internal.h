@@ -29,6 +29,17 @@
 #include "datatype/timestamp.h"
 #include "nodes/pg_list.h"
 
+/*
+ * A message that a command raised, as capture.c keeps it for an event of
+ * its step: the fields an event records, each text cut at the setting
+ * capture_max_message_bytes, in one allocation with the struct.
+ */
+typedef struct CapturedMessage
+{
+	struct CapturedMessage *next;	/* the next one the command raised */
+	ErrorData	data;			/* elevel, sqlerrcode and the texts */
+} CapturedMessage;
+
 /* What one command (or the onrollback statement) did. */
 typedef struct CommandResult
 {
@@ -38,7 +49,11 @@ typedef struct CommandResult
 	bool		ok;
 	uint64		rows;			/* rows processed, when ok */
 	ErrorData  *error;			/* the error, when not ok */
-	List	   *messages;		/* ErrorData of captured messages */
+	CapturedMessage *messages;	/* captured messages kept, in order */
+	CapturedMessage *last_message;	/* the last of them */
+	int64		not_kept;		/* captured messages past the run's bounds:
+								 * counted, not kept */
+	int			not_kept_elevel;	/* the highest level among those */
 } CommandResult;
 
 /* A one-off job's params: bound to $1, $2 ... of its commands. */
@@ -112,8 +127,12 @@ extern char *jobmon_run_next_time_statement(MemoryContext context,
 
 /* capture.c: the messages a command raises */
 extern void jobmon_capture_install(void);
+extern void jobmon_capture_run_start(void);
+extern void jobmon_capture_setting(const char *name, const char *value);
 extern void jobmon_capture_level(int elevel);
 extern void jobmon_capture_start(CommandResult *result, MemoryContext context);
 extern void jobmon_capture_stop(void);
+extern ErrorData *jobmon_capture_not_kept(const CommandResult *result);
+extern char *jobmon_capture_error_summary(const ErrorData *error);
 
 #endif							/* WORKER_INTERNAL_H */

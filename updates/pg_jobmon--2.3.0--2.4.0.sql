@@ -2371,13 +2371,26 @@ LANGUAGE C STRICT VOLATILE
 AS 'MODULE_PATHNAME', 'jobmon_dispatch_sleep';
 
 -- pg_cron calls the dispatcher by its new name, under a new job name.
+-- pg_cron is found as the extension (its functions' schema), never by the
+-- schema name cron, which any role that may create schemas could plant.
 DO $cron$
+DECLARE
+    v_cron text;
 BEGIN
-    IF pg_catalog.to_regclass('cron.job') IS NOT NULL THEN
-        UPDATE cron.job
-        SET jobname = 'pg_jobmon dispatcher: ' || pg_catalog.current_database(),
-            command = pg_catalog.format('CALL %I.jobmon_dispatch()', '@extschema@')
-        WHERE jobname = 'pg_jobmon tick: ' || pg_catalog.current_database();
+    SELECT pg_catalog.quote_ident(n.nspname) INTO v_cron
+    FROM pg_catalog.pg_extension e
+    JOIN pg_catalog.pg_depend d ON d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
+                               AND d.refobjid = e.oid AND d.deptype = 'e'
+                               AND d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+    JOIN pg_catalog.pg_proc p ON p.oid = d.objid
+    JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+    WHERE e.extname = 'pg_cron' AND p.proname = 'schedule_in_database'
+    LIMIT 1;
+    IF v_cron IS NOT NULL THEN
+        EXECUTE pg_catalog.format('UPDATE %s.job SET jobname = $1, command = $2 WHERE jobname = $3', v_cron)
+            USING 'pg_jobmon dispatcher: ' || pg_catalog.current_database(),
+                  pg_catalog.format('CALL %I.jobmon_dispatch()', '@extschema@'),
+                  'pg_jobmon tick: ' || pg_catalog.current_database();
     ELSE
         RAISE NOTICE 'the dispatcher procedure "%".tick() is now "%".jobmon_dispatch()', '@extschema@', '@extschema@'
             USING HINT = 'If pg_cron calls it from another database, change the command of its job there.';

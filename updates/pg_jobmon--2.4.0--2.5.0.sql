@@ -444,6 +444,29 @@ BEGIN
 END
 $$;
 
+CREATE FUNCTION @extschema@._log_check_writer(p_job_id bigint) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_caller name := @extschema@._caller();
+    v_owner  text;
+BEGIN
+    SELECT j.owner INTO v_owner FROM @extschema@.job_log j WHERE j.job_id = p_job_id;
+    IF v_owner IS NULL OR v_owner = v_caller
+       OR EXISTS (SELECT FROM pg_catalog.pg_roles r
+                  WHERE r.rolname = v_owner AND pg_catalog.pg_has_role(v_caller, r.oid, 'MEMBER'))
+       OR (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = v_caller) THEN
+        RETURN;
+    END IF;
+    RAISE EXCEPTION 'permission denied to write the log of job %', p_job_id
+        USING ERRCODE = 'insufficient_privilege',
+              DETAIL = format('Job %s of job_log belongs to role "%s", of which role "%s" is not a member.',
+                              p_job_id, v_owner, v_caller),
+              HINT = 'Only the role that added the job, its members, or a superuser can log to it.';
+END
+$$;
+
 CREATE FUNCTION @extschema@._log_connection_info(
     OUT pid integer, OUT synchronous_commit text, OUT lock_timeout text)
 RETURNS record
@@ -490,6 +513,21 @@ AS 'MODULE_PATHNAME', 'jobmon_log_send_step_open';
 CREATE FUNCTION @extschema@._log_set_caller(p_caller oid) RETURNS void
 LANGUAGE C STRICT VOLATILE
 AS 'MODULE_PATHNAME', 'jobmon_log_set_caller';
+
+CREATE FUNCTION @extschema@._pg_cron_schema() RETURNS text
+LANGUAGE sql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT pg_catalog.quote_ident(n.nspname)
+    FROM pg_catalog.pg_extension e
+    JOIN pg_catalog.pg_depend d ON d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
+                               AND d.refobjid = e.oid AND d.deptype = 'e'
+                               AND d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+    JOIN pg_catalog.pg_proc p ON p.oid = d.objid
+    JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+    WHERE e.extname = 'pg_cron' AND p.proname = 'schedule_in_database'
+    LIMIT 1
+$$;
 
 CREATE FUNCTION @extschema@._run_log_roles(p_log_id bigint) RETURNS name[]
 LANGUAGE sql STABLE SECURITY DEFINER
@@ -654,6 +692,81 @@ CREATE OR REPLACE FUNCTION @extschema@._log_disconnect() RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'jobmon_log_disconnect';
 
+CREATE OR REPLACE FUNCTION @extschema@._log_event(
+    p_step_id bigint, p_severity text, p_sqlstate text, p_message text, p_detail text,
+    p_hint text, p_context text, p_schema_name text, p_table_name text, p_column_name text,
+    p_datatype_name text, p_constraint_name text)
+RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_event_id bigint;
+BEGIN
+    PERFORM @extschema@._log_check_writer(d.job_id) FROM @extschema@.job_detail d WHERE d.step_id = p_step_id;
+    INSERT INTO @extschema@.jobmon_event (job_id, step_id, event_time, severity, sqlstate, message,
+                                       detail, hint, context, schema_name, table_name,
+                                       column_name, datatype_name, constraint_name)
+    SELECT d.job_id, d.step_id, now(), p_severity, p_sqlstate, p_message,
+           p_detail, p_hint, p_context, p_schema_name, p_table_name,
+           p_column_name, p_datatype_name, p_constraint_name
+    FROM @extschema@.job_detail d WHERE d.step_id = p_step_id
+    RETURNING event_id INTO v_event_id;
+    IF v_event_id IS NULL THEN
+        PERFORM @extschema@._step_not_found(p_step_id);
+    END IF;
+    RETURN v_event_id;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@._log_job_close(p_job_id bigint, p_alert_code integer) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_status text;
+BEGIN
+    SELECT t.alert_text INTO v_status FROM @extschema@.job_status_text t WHERE t.alert_code = p_alert_code;
+    IF v_status IS NULL THEN
+        RAISE EXCEPTION 'alert code % does not exist', p_alert_code
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('job_status_text has the codes %s.',
+                                  (SELECT string_agg(t.alert_code::text, ', ' ORDER BY t.alert_code)
+                                   FROM @extschema@.job_status_text t)),
+                  HINT = 'Use one of those codes, or add the code to job_status_text first.';
+    END IF;
+    PERFORM @extschema@._log_check_writer(p_job_id);
+    UPDATE @extschema@.job_log j SET end_time = now(), status = v_status WHERE j.job_id = p_job_id;
+    IF NOT FOUND THEN
+        PERFORM @extschema@._job_not_found(p_job_id);
+    END IF;
+    IF @extschema@._setting('log_durability') <> 'off' THEN
+        SET LOCAL synchronous_commit TO DEFAULT;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@._log_step_close(p_step_id bigint, p_status text, p_message text)
+RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    PERFORM @extschema@._log_check_writer(d.job_id) FROM @extschema@.job_detail d WHERE d.step_id = p_step_id;
+    UPDATE @extschema@.job_detail d
+    SET end_time = now(),
+        elapsed_time = extract(epoch FROM now() - d.start_time)::real,
+        status = p_status,
+        message = p_message
+    WHERE d.step_id = p_step_id;
+    IF NOT FOUND THEN
+        PERFORM @extschema@._step_not_found(p_step_id);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION @extschema@._log_step_error(p_step_id bigint, p_error record) RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
@@ -663,6 +776,24 @@ BEGIN
         p_step_id, p_error.severity, p_error.sqlstate, p_error.message, p_error.detail,
         p_error.hint, p_error.context, p_error.schema_name, p_error.table_name,
         p_error.column_name, p_error.datatype_name, p_error.constraint_name);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@._log_step_open(p_job_id bigint, p_action text) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_step_id bigint;
+BEGIN
+    PERFORM @extschema@._log_check_writer(p_job_id);
+    INSERT INTO @extschema@.job_detail (job_id, action, start_time)
+    SELECT j.job_id, p_action, now() FROM @extschema@.job_log j WHERE j.job_id = p_job_id
+    RETURNING step_id INTO v_step_id;
+    IF v_step_id IS NULL THEN
+        PERFORM @extschema@._job_not_found(p_job_id);
+    END IF;
+    RETURN v_step_id;
 END
 $$;
 
@@ -705,6 +836,30 @@ BEGIN
                   HINT = 'Only the job''s owner, its run_as role or a superuser can log to or cancel its runs.';
     END IF;
     RETURN NEW;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@._run_set_running(r @extschema@.jobmon_run) RETURNS @extschema@._worker_run
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_job @extschema@.jobmon_job;
+BEGIN
+    SELECT * INTO v_job FROM @extschema@.jobmon_job j WHERE j.job_id = r.job_id FOR SHARE;
+    IF v_job.run_as IS DISTINCT FROM session_user THEN
+        UPDATE @extschema@.jobmon_run x SET status = 'waiting', started_at = NULL, pid = NULL
+        WHERE x.run_id = r.run_id;
+        PERFORM @extschema@._dispatch_wake();
+        RETURN NULL;
+    END IF;
+    UPDATE @extschema@.jobmon_run x
+    SET status = 'running', started_at = now(), pid = pg_backend_pid(), run_as = v_job.run_as,
+        log_id = @extschema@._log_job_open(r.job_name, v_job.run_as::text, pg_backend_pid())
+    WHERE x.run_id = r.run_id;
+    RETURN (r.run_id, v_job.commands, v_job.use_same_transaction, v_job.onrollback,
+            v_job.next_time_statement, (extract(epoch FROM v_job.max_run_time) * 1000)::bigint,
+            v_job.capture_level, v_job.job_id, v_job.oneoff, v_job.params)::@extschema@._worker_run;
 END
 $$;
 
@@ -855,7 +1010,58 @@ BEGIN
     ('max_oneoff_workers', '2',
      'How many runs of one-off jobs (submit_job) this database executes at once, beside and apart from max_workers, so that a burst of one-off jobs cannot delay the schedules and the schedules cannot starve one-off jobs (pgpro_scheduler''s max_parallel_workers).'),
     ('run_retention', '30 days',
-     'How long the dispatcher keeps finished runs of scheduled jobs (jobmon_run rows and their job_log rows); 0 keeps them for ever.');
+     'How long the dispatcher keeps finished runs of scheduled jobs (jobmon_run rows and their job_log rows); 0 keeps them for ever.'),
+    ('capture_max_messages', '1000',
+     'How many of the messages that a run''s commands raise (at or above the job''s capture_level) its worker keeps and records as events, per run, not per step: the first ones.  The messages past this bound or capture_max_bytes are counted, not kept; each step that raised some gets one event "N more messages not kept" (SQLSTATE 54000, with the highest severity among them).  0 keeps none.  Read when a run starts.'),
+    ('capture_max_bytes', '1MB',
+     'How many bytes of captured messages a run''s worker keeps in all: each kept message costs its texts (as cut by capture_max_message_bytes) and about 200 bytes more.  Once a message does not fit, it and the run''s later messages are counted, not kept, as past capture_max_messages.  A size such as 1MB, 512kB or 65536 (bytes), at most 1GB.  Read when a run starts.'),
+    ('capture_max_message_bytes', '8kB',
+     'How many bytes of each text of a captured message (message, detail, hint, context ...) are kept: a longer text is cut on a character boundary and ends with "... (N bytes not kept)".  A failed step''s message repeats its error cut the same way; the error''s event keeps it whole.  A size such as 8kB or 1024 (bytes), at most 1GB.  Read when a run starts.');
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@._setting_value_is_valid(p_name text, p_value text) RETURNS boolean
+LANGUAGE sql IMMUTABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT CASE p_name
+        WHEN 'log_port' THEN CASE WHEN p_value ~ '^[0-9]{1,5}$'
+                             THEN p_value::int BETWEEN 1 AND 65535 ELSE false END
+        WHEN 'log_durability' THEN p_value IN ('always', 'job_end', 'off')
+        WHEN 'log_lock_timeout' THEN p_value ~ '^\s*[0-9]+\s*(ms|s|min|h)?\s*$'
+        WHEN 'on_log_failure' THEN p_value IN ('error', 'warning')
+        WHEN 'max_workers' THEN p_value ~ '^[0-9]{1,4}$' AND p_value::int >= 1
+        WHEN 'max_oneoff_workers' THEN p_value ~ '^[0-9]{1,4}$' AND p_value::int >= 1
+        WHEN 'run_retention' THEN p_value ~ '^\s*[0-9]+\s*(s|min|h|d|days?|hours?|minutes?|seconds?)?\s*$'
+        WHEN 'capture_max_messages' THEN p_value ~ '^\s*[0-9]{1,9}\s*$'
+        WHEN 'capture_max_bytes' THEN coalesce(s.bytes <= 1073741824, false)
+        WHEN 'capture_max_message_bytes' THEN coalesce(s.bytes <= 1073741824, false)
+        ELSE p_value <> ''
+    END
+    FROM (SELECT CASE WHEN p_value ~ '^\s*[0-9]{1,10}\s*(B|kB|MB|GB)?\s*$'
+                      THEN substring(p_value FROM '[0-9]+')::numeric
+                           * CASE substring(p_value FROM '(B|kB|MB|GB)')
+                             WHEN 'kB' THEN 1024 WHEN 'MB' THEN 1048576 WHEN 'GB' THEN 1073741824
+                             ELSE 1 END
+                 END AS bytes) s
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@._worker_begin(p_run_id bigint) RETURNS SETOF @extschema@._worker_run
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_run @extschema@.jobmon_run;
+    v_def @extschema@._worker_run;
+BEGIN
+    SELECT * INTO v_run FROM @extschema@.jobmon_run r
+    WHERE r.run_id = p_run_id AND r.status = 'starting' FOR UPDATE;
+    IF FOUND THEN
+        v_def := @extschema@._run_set_running(v_run);
+        IF v_def.run_id IS NOT NULL THEN
+            RETURN NEXT v_def;
+        END IF;
+    END IF;
 END
 $$;
 
@@ -895,10 +1101,13 @@ BEGIN
                                           'CRITICAL', v_reason);
     END IF;
 
-    -- A command that names a role, table, function or schema that is gone
+    -- The reason of a failure is its step's message: the error, cut to
+    -- capture_max_message_bytes (the whole error is its step's event).  A
+    -- command that names a role, table, function or schema that is gone
     -- fails the same way every time: stop scheduling the job.
     IF v_outcome = 'failure' THEN
-        SELECT e.sqlstate, e.message INTO v_error FROM @extschema@.jobmon_event e
+        SELECT e.sqlstate, d.message INTO v_error
+        FROM @extschema@.jobmon_event e JOIN @extschema@.job_detail d ON d.step_id = e.step_id
         WHERE e.job_id = v_run.log_id AND e.severity = 'ERROR' ORDER BY e.event_id DESC LIMIT 1;
         v_reason := coalesce(v_reason, v_error.message);
         IF v_error.sqlstate IN ('42P01', '42883', '3F000', '42704', '3D000') THEN
@@ -945,17 +1154,21 @@ LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
-    v_prev @extschema@.jobmon_run;
-    r      @extschema@.jobmon_run;
+    r     @extschema@.jobmon_run;
+    v_def @extschema@._worker_run;
 BEGIN
-    -- The worker is connected as the role of the run that ended.
-    SELECT * INTO v_prev FROM @extschema@.jobmon_run x WHERE x.run_id = p_prev_run_id;
-    r := @extschema@._run_claim(v_prev.oneoff, v_prev.run_as, clock_timestamp());
-    IF r.run_id IS NULL THEN
+    -- A run of the worker's own login role (see _run_set_running), of the
+    -- kind of the run that ended.
+    r := @extschema@._run_claim((SELECT x.oneoff FROM @extschema@.jobmon_run x WHERE x.run_id = p_prev_run_id),
+                                session_user, clock_timestamp());
+    IF r.run_id IS NOT NULL THEN
+        v_def := @extschema@._run_set_running(r);
+    END IF;
+    IF v_def.run_id IS NULL THEN
         PERFORM @extschema@._dispatch_wake();       -- a slot is free
         RETURN;
     END IF;
-    RETURN NEXT @extschema@._run_set_running(r);
+    RETURN NEXT v_def;
 END
 $$;
 
@@ -1002,6 +1215,69 @@ BEGIN
         PERFORM @extschema@._null_argument('add_step', 'p_action');
     END IF;
     RETURN @extschema@._log_send_step_open(p_job_id, p_action);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.cancel_job(p_job_id bigint) RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_job       @extschema@.job_log;
+    v_step_id   bigint;
+    v_signalled boolean := false;
+    v_backend_role oid;
+BEGIN
+    IF p_job_id IS NULL THEN
+        PERFORM @extschema@._null_argument('cancel_job', 'p_job_id');
+    END IF;
+    SELECT * INTO v_job FROM @extschema@.job_log j WHERE j.job_id = p_job_id;
+    IF NOT FOUND THEN
+        PERFORM @extschema@._job_not_found(p_job_id);
+    END IF;
+    IF v_job.end_time IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot cancel job %', p_job_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = format('Job %s (%s) already ended at %s with status %s.',
+                                  p_job_id, v_job.job_name, v_job.end_time, v_job.status),
+                  HINT = 'Use show_running() to list the jobs that are still running.';
+    END IF;
+
+    -- Check first, log next, signal last.  Whether the caller may write
+    -- the log is checked by the first write; whether it may signal the
+    -- job's backend (pg_cancel_backend's rule: a member of the backend's
+    -- role, or of pg_signal_backend for a non-superuser's backend) is
+    -- checked here, so that nothing is written when the cancel could not
+    -- be sent.  A scheduled run's worker, once interrupted, looks at its
+    -- job_log row to tell a cancel from a failure.
+    SELECT a.usesysid INTO v_backend_role FROM pg_catalog.pg_stat_activity a
+    WHERE a.pid = v_job.pid AND v_job.pid <> pg_backend_pid();
+    IF v_backend_role IS NOT NULL
+       AND NOT pg_catalog.pg_has_role(current_user, v_backend_role, 'MEMBER')
+       AND NOT (pg_catalog.pg_has_role(current_user, 'pg_signal_backend', 'MEMBER')
+                AND NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = v_backend_role)) THEN
+        RAISE EXCEPTION 'permission denied to cancel job %', p_job_id
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = format('Job %s runs in backend %s, which role "%s" may not signal.',
+                                  p_job_id, v_job.pid, current_user),
+                  HINT = 'Only a member of the role of the job''s backend, or of pg_signal_backend, can cancel it.';
+    END IF;
+    SELECT max(d.step_id) INTO v_step_id FROM @extschema@.job_detail d WHERE d.job_id = p_job_id;
+    IF v_step_id IS NULL THEN
+        v_step_id := @extschema@.add_step(p_job_id, 'Job cancelled');
+    END IF;
+    PERFORM @extschema@.update_step(v_step_id,
+        (SELECT t.alert_text FROM @extschema@.job_status_text t WHERE t.alert_code = 3),
+        format('Cancelled by role %s through cancel_job()', current_user));
+    PERFORM @extschema@.fail_job(p_job_id, 3);
+
+    IF v_job.pid <> pg_backend_pid() AND EXISTS (
+        SELECT FROM pg_catalog.pg_stat_activity a
+        WHERE a.pid = v_job.pid)
+    THEN
+        v_signalled := pg_catalog.pg_cancel_backend(v_job.pid);
+    END IF;
+    RETURN v_signalled;
 END
 $$;
 
@@ -1122,12 +1398,97 @@ CREATE OR REPLACE FUNCTION @extschema@.jobmon_clean_log()
 RETURNS bigint
 LANGUAGE C AS 'MODULE_PATHNAME', 'jobmon_api';
 
+CREATE OR REPLACE FUNCTION @extschema@.jobmon_config_set(p_name text, p_value text) RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    PERFORM @extschema@._setting_check_superuser();
+    IF NOT EXISTS (SELECT FROM @extschema@._setting_defaults() d WHERE d.name = p_name) THEN
+        RAISE EXCEPTION 'unrecognized pg_jobmon setting "%"', p_name
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'The settings are: ' || (SELECT string_agg(d.name, ', ' ORDER BY d.name)
+                                                   FROM @extschema@._setting_defaults() d) || '.',
+                  HINT = 'Run SELECT * FROM jobmon_config_show() to see every setting with its meaning.';
+    END IF;
+    IF p_value IS NULL THEN
+        RAISE EXCEPTION 'value of setting "%" must not be NULL', p_name
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Use jobmon_config_reset() to return a setting to its default.';
+    END IF;
+    IF NOT @extschema@._setting_value_is_valid(p_name, p_value) THEN
+        RAISE EXCEPTION 'invalid value for setting "%": "%"', p_name, p_value
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = (SELECT d.description FROM @extschema@._setting_defaults() d WHERE d.name = p_name),
+                  HINT = CASE p_name
+                         WHEN 'log_port' THEN 'Give a port number between 1 and 65535.'
+                         WHEN 'log_durability' THEN 'Give always, job_end or off.'
+                         WHEN 'log_lock_timeout' THEN 'Give a duration such as 10s or 500ms; 0 waits without limit.'
+                         WHEN 'on_log_failure' THEN 'Give error or warning.'
+                         WHEN 'max_workers' THEN 'Give a whole number of at least 1.'
+                         WHEN 'run_retention' THEN 'Give a duration such as 30 days or 12h; 0 keeps runs for ever.'
+                         WHEN 'capture_max_messages' THEN 'Give a whole number of at least 0.'
+                         WHEN 'capture_max_bytes' THEN 'Give a size of at most 1GB, such as 1MB, 512kB or 65536 (bytes).'
+                         WHEN 'capture_max_message_bytes' THEN 'Give a size of at most 1GB, such as 8kB or 1024 (bytes).'
+                         ELSE 'Give a non-empty value.' END;
+    END IF;
+    INSERT INTO @extschema@.jobmon_config (name, value) VALUES (p_name, p_value)
+    ON CONFLICT ON CONSTRAINT jobmon_config_name_pkey DO UPDATE SET value = EXCLUDED.value;
+    -- The logging connection of this session picks the change up when it
+    -- next connects; reconnect now so the caller sees the effect at once.
+    PERFORM @extschema@._log_disconnect();
+END
+$$;
+
+CREATE OR REPLACE PROCEDURE @extschema@.jobmon_dispatch(p_run_for interval DEFAULT interval '1 minute')
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_path     pg_catalog.text := pg_catalog.current_setting('search_path');
+    v_deadline pg_catalog.timestamptz;
+    v_wake     pg_catalog.timestamptz;
+    v_state    @extschema@.jobmon_dispatcher_state;
+BEGIN
+    PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', false);
+    v_deadline := clock_timestamp() + p_run_for;
+    IF pg_catalog.pg_is_in_recovery() THEN
+        PERFORM pg_catalog.set_config('search_path', v_path, false);
+        RETURN;
+    END IF;
+    -- The lock's key predates the name "dispatcher": it stays, so that the
+    -- dispatchers of two versions exclude each other during an update.
+    IF NOT pg_catalog.pg_try_advisory_lock(pg_catalog.hashtext('pg_jobmon tick'), 0) THEN
+        UPDATE @extschema@.jobmon_dispatcher_state s
+        SET renew_until = greatest(s.renew_until, v_deadline);
+        PERFORM pg_catalog.set_config('search_path', v_path, false);
+        RETURN;
+    END IF;
+    UPDATE @extschema@.jobmon_dispatcher_state s
+    SET dispatcher_pid = pg_catalog.pg_backend_pid(), dispatcher_started = clock_timestamp(),
+        renew_until = NULL, stop_requested = false;
+    COMMIT;
+    LOOP
+        v_wake := @extschema@._dispatch_pass();
+        SELECT * INTO v_state FROM @extschema@.jobmon_dispatcher_state;
+        COMMIT;
+        v_deadline := greatest(v_deadline, v_state.renew_until);
+        EXIT WHEN v_state.stop_requested OR clock_timestamp() >= v_deadline;
+        PERFORM @extschema@._dispatch_sleep(extract(epoch FROM least(v_wake, v_deadline) - clock_timestamp()));
+    END LOOP;
+    UPDATE @extschema@.jobmon_dispatcher_state s SET dispatcher_pid = NULL, stop_requested = false;
+    COMMIT;
+    PERFORM pg_catalog.pg_advisory_unlock(pg_catalog.hashtext('pg_jobmon tick'), 0);
+    PERFORM pg_catalog.set_config('search_path', v_path, false);
+END
+$$;
+
 CREATE OR REPLACE FUNCTION @extschema@.jobmon_start() RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
     v_job_id bigint;
+    v_cron   text;
 BEGIN
     IF NOT @extschema@._is_superuser(current_user) THEN
         RAISE EXCEPTION 'permission denied to start the pg_jobmon scheduler'
@@ -1135,7 +1496,8 @@ BEGIN
                   DETAIL = 'The dispatcher starts workers as the roles of the jobs, which only a superuser may do.',
                   HINT = 'Run jobmon_start() as a superuser.';
     END IF;
-    IF to_regprocedure('cron.schedule_in_database(text,text,text,text,text,boolean)') IS NULL THEN
+    v_cron := @extschema@._pg_cron_schema();
+    IF v_cron IS NULL THEN
         RAISE EXCEPTION 'pg_cron is not installed in database "%"', current_database()
             USING ERRCODE = 'undefined_object',
                   DETAIL = format('jobmon_start() schedules CALL %I.jobmon_dispatch() with pg_cron, which lives in the database named by cron.database_name (%s).',
@@ -1145,10 +1507,10 @@ BEGIN
                                 @extschema@._dispatch_cron_job_name(), '* * * * *',
                                 format('CALL %I.jobmon_dispatch()', '@extschema@'), current_database());
     END IF;
-    EXECUTE 'SELECT cron.schedule_in_database($1, $2, $3, $4)'
+    EXECUTE format('SELECT %s.schedule_in_database($1, $2, $3, $4)', v_cron)
         USING @extschema@._dispatch_cron_job_name() || ' at start', '@reboot',
               format('CALL %I.jobmon_dispatch()', '@extschema@'), current_database();
-    EXECUTE 'SELECT cron.schedule_in_database($1, $2, $3, $4)'
+    EXECUTE format('SELECT %s.schedule_in_database($1, $2, $3, $4)', v_cron)
         INTO v_job_id
         USING @extschema@._dispatch_cron_job_name(), '* * * * *',
               format('CALL %I.jobmon_dispatch()', '@extschema@'), current_database();
@@ -1156,18 +1518,62 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION @extschema@.jobmon_status(
+    OUT running boolean, OUT dispatcher_pid integer, OUT dispatcher_started timestamptz,
+    OUT last_wakeup timestamptz, OUT workers_in_use bigint, OUT max_workers integer,
+    OUT runs_waiting bigint, OUT pg_cron_job text, OUT message text)
+RETURNS record
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_state @extschema@.jobmon_dispatcher_state;
+    v_cron  text;
+BEGIN
+    SELECT * INTO v_state FROM @extschema@.jobmon_dispatcher_state;
+    running := EXISTS (SELECT FROM pg_catalog.pg_stat_activity a WHERE a.pid = v_state.dispatcher_pid);
+    dispatcher_pid := CASE WHEN running THEN v_state.dispatcher_pid END;
+    dispatcher_started := CASE WHEN running THEN v_state.dispatcher_started END;
+    last_wakeup := v_state.last_wakeup;
+    SELECT count(*) FILTER (WHERE r.status IN ('starting', 'running')),
+           count(*) FILTER (WHERE r.status = 'waiting' AND r.due_at <= now())
+    INTO workers_in_use, runs_waiting
+    FROM @extschema@.jobmon_run r WHERE r.status IN ('waiting', 'starting', 'running');
+    max_workers := @extschema@._max_workers();
+    v_cron := @extschema@._pg_cron_schema();
+    IF v_cron IS NOT NULL THEN
+        EXECUTE format('SELECT schedule || '' '' || command FROM %s.job WHERE jobname = $1', v_cron)
+            INTO pg_cron_job USING @extschema@._dispatch_cron_job_name();
+    END IF;
+    message := CASE
+        WHEN running AND last_wakeup > now() - interval '10 seconds' THEN 'dispatching'
+        WHEN running THEN format('the dispatcher (pid %s) has not woken since %s', v_state.dispatcher_pid, last_wakeup)
+        WHEN pg_cron_job IS NOT NULL AND last_wakeup IS NULL THEN
+            'pg_cron calls the dispatcher at the start of every minute; if it has not after a minute, check cron.job_run_details'
+        WHEN pg_cron_job IS NOT NULL AND last_wakeup < now() - interval '2 minutes' THEN
+            'pg_cron has not run the dispatcher for over two minutes: check cron.job_run_details; if pg_cron cannot connect, set cron.use_background_workers = on (or cron.host to a socket directory) and restart'
+        WHEN pg_cron_job IS NOT NULL THEN 'waiting for pg_cron to call the dispatcher (every minute)'
+        ELSE format('no dispatcher is running: SELECT %I.jobmon_start(), or CALL %I.jobmon_dispatch() every minute from another scheduler',
+                    '@extschema@', '@extschema@')
+        END;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION @extschema@.jobmon_stop() RETURNS void
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
+DECLARE
+    v_cron text;
 BEGIN
     IF NOT @extschema@._is_superuser(current_user) THEN
         RAISE EXCEPTION 'permission denied to stop the pg_jobmon scheduler'
             USING ERRCODE = 'insufficient_privilege',
                   HINT = 'Run jobmon_stop() as a superuser.';
     END IF;
-    IF to_regprocedure('cron.unschedule(name)') IS NOT NULL THEN
-        EXECUTE 'SELECT cron.unschedule(jobname) FROM cron.job WHERE jobname IN ($1, $1 || '' at start'')'
+    v_cron := @extschema@._pg_cron_schema();
+    IF v_cron IS NOT NULL THEN
+        EXECUTE format('SELECT %1$s.unschedule(jobname) FROM %1$s.job WHERE jobname IN ($1, $1 || '' at start'')', v_cron)
             USING @extschema@._dispatch_cron_job_name();
     END IF;
     UPDATE @extschema@.jobmon_dispatcher_state s SET stop_requested = true WHERE s.dispatcher_pid IS NOT NULL;
@@ -1270,7 +1676,7 @@ CREATE POLICY job_log_readable ON @extschema@.job_log FOR SELECT
     USING (owner = current_user OR (SELECT @extschema@._log_reads_all()));
 
 CREATE POLICY job_log_deletable ON @extschema@.job_log FOR DELETE
-    USING (true);
+    USING (owner = current_user);
 
 CREATE POLICY job_detail_readable ON @extschema@.job_detail FOR SELECT
     USING (EXISTS (SELECT FROM @extschema@.job_log l WHERE l.job_id = job_detail.job_id));
@@ -1279,6 +1685,9 @@ CREATE POLICY jobmon_event_readable ON @extschema@.jobmon_event FOR SELECT
     USING (EXISTS (SELECT FROM @extschema@.job_log l WHERE l.job_id = jobmon_event.job_id));
 
 CREATE POLICY jobmon_run_log_readable ON @extschema@.job_log FOR SELECT
+    USING (EXISTS (SELECT FROM @extschema@.jobmon_run r WHERE r.log_id = job_log.job_id));
+
+CREATE POLICY jobmon_run_log_deletable ON @extschema@.job_log FOR DELETE
     USING (EXISTS (SELECT FROM @extschema@.jobmon_run r WHERE r.log_id = job_log.job_id));
 
 CREATE POLICY jobmon_run_steps_private ON @extschema@.job_detail AS RESTRICTIVE FOR SELECT
@@ -1344,17 +1753,19 @@ $privileges$;
 REVOKE ALL ON PROCEDURE @extschema@.jobmon_dispatch(interval) FROM PUBLIC;
 
 -- 7. The dispatcher also starts with the server: where jobmon_start() has
---    registered it with pg_cron in this database, register it at start too.
+--    registered it with pg_cron in this database, register it at start too
+--    (pg_cron found as the extension, never by the schema name cron).
 DO $cron$
 DECLARE
+    v_cron       text := @extschema@._pg_cron_schema();
     v_registered boolean := false;
 BEGIN
-    IF pg_catalog.to_regclass('cron.job') IS NOT NULL THEN
-        EXECUTE 'SELECT EXISTS (SELECT FROM cron.job WHERE jobname = $1)'
+    IF v_cron IS NOT NULL THEN
+        EXECUTE pg_catalog.format('SELECT EXISTS (SELECT FROM %s.job WHERE jobname = $1)', v_cron)
             INTO v_registered USING @extschema@._dispatch_cron_job_name();
     END IF;
     IF v_registered THEN
-        EXECUTE 'SELECT cron.schedule_in_database($1, $2, $3, $4)'
+        EXECUTE pg_catalog.format('SELECT %s.schedule_in_database($1, $2, $3, $4)', v_cron)
             USING @extschema@._dispatch_cron_job_name() || ' at start', '@reboot',
                   pg_catalog.format('CALL %I.jobmon_dispatch()', '@extschema@'), pg_catalog.current_database();
     END IF;

@@ -1,5 +1,25 @@
 -- Starting, stopping and watching the dispatcher.
 
+-- The schema of pg_cron's functions in this database, quoted, or NULL.
+-- pg_cron's objects are found as members of the extension, never by the
+-- name cron: a role that may create schemas could make a schema cron of its
+-- own where pg_cron is not installed, and have the superuser who calls
+-- jobmon_start() or jobmon_status() run its functions.
+CREATE FUNCTION @extschema@._pg_cron_schema() RETURNS text
+LANGUAGE sql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT pg_catalog.quote_ident(n.nspname)
+    FROM pg_catalog.pg_extension e
+    JOIN pg_catalog.pg_depend d ON d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
+                               AND d.refobjid = e.oid AND d.deptype = 'e'
+                               AND d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+    JOIN pg_catalog.pg_proc p ON p.oid = d.objid
+    JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+    WHERE e.extname = 'pg_cron' AND p.proname = 'schedule_in_database'
+    LIMIT 1
+$$;
+
 -- The pg_cron job that calls this database's dispatcher.
 CREATE FUNCTION @extschema@._dispatch_cron_job_name() RETURNS text
 LANGUAGE sql STABLE
@@ -16,6 +36,7 @@ SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
     v_job_id bigint;
+    v_cron   text;
 BEGIN
     IF NOT @extschema@._is_superuser(current_user) THEN
         RAISE EXCEPTION 'permission denied to start the pg_jobmon scheduler'
@@ -23,7 +44,8 @@ BEGIN
                   DETAIL = 'The dispatcher starts workers as the roles of the jobs, which only a superuser may do.',
                   HINT = 'Run jobmon_start() as a superuser.';
     END IF;
-    IF to_regprocedure('cron.schedule_in_database(text,text,text,text,text,boolean)') IS NULL THEN
+    v_cron := @extschema@._pg_cron_schema();
+    IF v_cron IS NULL THEN
         RAISE EXCEPTION 'pg_cron is not installed in database "%"', current_database()
             USING ERRCODE = 'undefined_object',
                   DETAIL = format('jobmon_start() schedules CALL %I.jobmon_dispatch() with pg_cron, which lives in the database named by cron.database_name (%s).',
@@ -33,10 +55,10 @@ BEGIN
                                 @extschema@._dispatch_cron_job_name(), '* * * * *',
                                 format('CALL %I.jobmon_dispatch()', '@extschema@'), current_database());
     END IF;
-    EXECUTE 'SELECT cron.schedule_in_database($1, $2, $3, $4)'
+    EXECUTE format('SELECT %s.schedule_in_database($1, $2, $3, $4)', v_cron)
         USING @extschema@._dispatch_cron_job_name() || ' at start', '@reboot',
               format('CALL %I.jobmon_dispatch()', '@extschema@'), current_database();
-    EXECUTE 'SELECT cron.schedule_in_database($1, $2, $3, $4)'
+    EXECUTE format('SELECT %s.schedule_in_database($1, $2, $3, $4)', v_cron)
         INTO v_job_id
         USING @extschema@._dispatch_cron_job_name(), '* * * * *',
               format('CALL %I.jobmon_dispatch()', '@extschema@'), current_database();
@@ -49,14 +71,17 @@ CREATE FUNCTION @extschema@.jobmon_stop() RETURNS void
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
+DECLARE
+    v_cron text;
 BEGIN
     IF NOT @extschema@._is_superuser(current_user) THEN
         RAISE EXCEPTION 'permission denied to stop the pg_jobmon scheduler'
             USING ERRCODE = 'insufficient_privilege',
                   HINT = 'Run jobmon_stop() as a superuser.';
     END IF;
-    IF to_regprocedure('cron.unschedule(name)') IS NOT NULL THEN
-        EXECUTE 'SELECT cron.unschedule(jobname) FROM cron.job WHERE jobname IN ($1, $1 || '' at start'')'
+    v_cron := @extschema@._pg_cron_schema();
+    IF v_cron IS NOT NULL THEN
+        EXECUTE format('SELECT %1$s.unschedule(jobname) FROM %1$s.job WHERE jobname IN ($1, $1 || '' at start'')', v_cron)
             USING @extschema@._dispatch_cron_job_name();
     END IF;
     UPDATE @extschema@.jobmon_dispatcher_state s SET stop_requested = true WHERE s.dispatcher_pid IS NOT NULL;
@@ -75,6 +100,7 @@ SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
     v_state @extschema@.jobmon_dispatcher_state;
+    v_cron  text;
 BEGIN
     SELECT * INTO v_state FROM @extschema@.jobmon_dispatcher_state;
     running := EXISTS (SELECT FROM pg_catalog.pg_stat_activity a WHERE a.pid = v_state.dispatcher_pid);
@@ -86,8 +112,9 @@ BEGIN
     INTO workers_in_use, runs_waiting
     FROM @extschema@.jobmon_run r WHERE r.status IN ('waiting', 'starting', 'running');
     max_workers := @extschema@._max_workers();
-    IF to_regclass('cron.job') IS NOT NULL THEN
-        EXECUTE 'SELECT schedule || '' '' || command FROM cron.job WHERE jobname = $1'
+    v_cron := @extschema@._pg_cron_schema();
+    IF v_cron IS NOT NULL THEN
+        EXECUTE format('SELECT schedule || '' '' || command FROM %s.job WHERE jobname = $1', v_cron)
             INTO pg_cron_job USING @extschema@._dispatch_cron_job_name();
     END IF;
     message := CASE

@@ -48,16 +48,23 @@ $$;
 --
 -- A procedure, not a function: it commits after every pass, so what it
 -- planned is visible to the workers at once.  For the same reason it has
--- no SET clause (it could not commit) and names everything in full.
+-- no SET clause (it could not commit): it runs as a superuser, so it sets
+-- search_path itself before anything else, lest a function or operator of
+-- the caller's search_path (a database's ALTER DATABASE ... SET) run with
+-- its rights, and puts the caller's back at the end.
 CREATE PROCEDURE @extschema@.jobmon_dispatch(p_run_for interval DEFAULT interval '1 minute')
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    v_deadline timestamptz := clock_timestamp() + p_run_for;
-    v_wake     timestamptz;
+    v_path     pg_catalog.text := pg_catalog.current_setting('search_path');
+    v_deadline pg_catalog.timestamptz;
+    v_wake     pg_catalog.timestamptz;
     v_state    @extschema@.jobmon_dispatcher_state;
 BEGIN
+    PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', false);
+    v_deadline := clock_timestamp() + p_run_for;
     IF pg_catalog.pg_is_in_recovery() THEN
+        PERFORM pg_catalog.set_config('search_path', v_path, false);
         RETURN;
     END IF;
     -- The lock's key predates the name "dispatcher": it stays, so that the
@@ -65,6 +72,7 @@ BEGIN
     IF NOT pg_catalog.pg_try_advisory_lock(pg_catalog.hashtext('pg_jobmon tick'), 0) THEN
         UPDATE @extschema@.jobmon_dispatcher_state s
         SET renew_until = greatest(s.renew_until, v_deadline);
+        PERFORM pg_catalog.set_config('search_path', v_path, false);
         RETURN;
     END IF;
     UPDATE @extschema@.jobmon_dispatcher_state s
@@ -82,6 +90,7 @@ BEGIN
     UPDATE @extschema@.jobmon_dispatcher_state s SET dispatcher_pid = NULL, stop_requested = false;
     COMMIT;
     PERFORM pg_catalog.pg_advisory_unlock(pg_catalog.hashtext('pg_jobmon tick'), 0);
+    PERFORM pg_catalog.set_config('search_path', v_path, false);
 END
 $$;
 

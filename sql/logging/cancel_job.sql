@@ -10,6 +10,7 @@ DECLARE
     v_job       @extschema@.job_log;
     v_step_id   bigint;
     v_signalled boolean := false;
+    v_backend_role oid;
 BEGIN
     IF p_job_id IS NULL THEN
         PERFORM @extschema@._null_argument('cancel_job', 'p_job_id');
@@ -26,8 +27,25 @@ BEGIN
                   HINT = 'Use show_running() to list the jobs that are still running.';
     END IF;
 
-    -- Log first, signal last: a scheduled run's worker, once interrupted,
-    -- looks at its job_log row to tell a cancel from a failure.
+    -- Check first, log next, signal last.  Whether the caller may write
+    -- the log is checked by the first write; whether it may signal the
+    -- job's backend (pg_cancel_backend's rule: a member of the backend's
+    -- role, or of pg_signal_backend for a non-superuser's backend) is
+    -- checked here, so that nothing is written when the cancel could not
+    -- be sent.  A scheduled run's worker, once interrupted, looks at its
+    -- job_log row to tell a cancel from a failure.
+    SELECT a.usesysid INTO v_backend_role FROM pg_catalog.pg_stat_activity a
+    WHERE a.pid = v_job.pid AND v_job.pid <> pg_backend_pid();
+    IF v_backend_role IS NOT NULL
+       AND NOT pg_catalog.pg_has_role(current_user, v_backend_role, 'MEMBER')
+       AND NOT (pg_catalog.pg_has_role(current_user, 'pg_signal_backend', 'MEMBER')
+                AND NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = v_backend_role)) THEN
+        RAISE EXCEPTION 'permission denied to cancel job %', p_job_id
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = format('Job %s runs in backend %s, which role "%s" may not signal.',
+                                  p_job_id, v_job.pid, current_user),
+                  HINT = 'Only a member of the role of the job''s backend, or of pg_signal_backend, can cancel it.';
+    END IF;
     SELECT max(d.step_id) INTO v_step_id FROM @extschema@.job_detail d WHERE d.job_id = p_job_id;
     IF v_step_id IS NULL THEN
         v_step_id := @extschema@.add_step(p_job_id, 'Job cancelled');

@@ -99,7 +99,7 @@ COMMENT ON TABLE @extschema@.jobmon_event IS 'errors, warnings and notices recor
 -- the extension's owner (the writers) are not subject to row-level
 -- security.  The scheduler adds its rules for the log of runs
 -- (sql/run/run_log.sql).  A role granted DELETE (job_log_clear) deletes
--- what it reads.
+-- the logged jobs it added.
 CREATE FUNCTION @extschema@._log_reads_all() RETURNS boolean
 LANGUAGE sql STABLE
 AS $$ SELECT pg_catalog.pg_has_role(current_user, 'pg_monitor', 'USAGE') $$;
@@ -114,7 +114,7 @@ CREATE POLICY job_log_readable ON @extschema@.job_log FOR SELECT
     USING (owner = current_user OR (SELECT @extschema@._log_reads_all()));
 
 CREATE POLICY job_log_deletable ON @extschema@.job_log FOR DELETE
-    USING (true);
+    USING (owner = current_user);
 
 CREATE POLICY job_detail_readable ON @extschema@.job_detail FOR SELECT
     USING (EXISTS (SELECT FROM @extschema@.job_log l WHERE l.job_id = job_detail.job_id));

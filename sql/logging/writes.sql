@@ -48,6 +48,34 @@ BEGIN
 END
 $$;
 
+-- Log rows are written by whom they belong to: the role that added the
+-- logged job (job_log.owner), a member of it, or a superuser, whoever
+-- called (the role the logging connection writes for, _caller()).  Checked
+-- before anything is written.  pg_jobmon 1.x let any role write any job
+-- by its id.
+CREATE FUNCTION @extschema@._log_check_writer(p_job_id bigint) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_caller name := @extschema@._caller();
+    v_owner  text;
+BEGIN
+    SELECT j.owner INTO v_owner FROM @extschema@.job_log j WHERE j.job_id = p_job_id;
+    IF v_owner IS NULL OR v_owner = v_caller
+       OR EXISTS (SELECT FROM pg_catalog.pg_roles r
+                  WHERE r.rolname = v_owner AND pg_catalog.pg_has_role(v_caller, r.oid, 'MEMBER'))
+       OR (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = v_caller) THEN
+        RETURN;
+    END IF;
+    RAISE EXCEPTION 'permission denied to write the log of job %', p_job_id
+        USING ERRCODE = 'insufficient_privilege',
+              DETAIL = format('Job %s of job_log belongs to role "%s", of which role "%s" is not a member.',
+                              p_job_id, v_owner, v_caller),
+              HINT = 'Only the role that added the job, its members, or a superuser can log to it.';
+END
+$$;
+
 CREATE FUNCTION @extschema@._log_step_open(p_job_id bigint, p_action text) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = @extschema@, pg_temp
@@ -55,6 +83,7 @@ AS $$
 DECLARE
     v_step_id bigint;
 BEGIN
+    PERFORM @extschema@._log_check_writer(p_job_id);
     INSERT INTO @extschema@.job_detail (job_id, action, start_time)
     SELECT j.job_id, p_action, now() FROM @extschema@.job_log j WHERE j.job_id = p_job_id
     RETURNING step_id INTO v_step_id;
@@ -71,6 +100,7 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = @extschema@, pg_temp
 AS $$
 BEGIN
+    PERFORM @extschema@._log_check_writer(d.job_id) FROM @extschema@.job_detail d WHERE d.step_id = p_step_id;
     UPDATE @extschema@.job_detail d
     SET end_time = now(),
         elapsed_time = extract(epoch FROM now() - d.start_time)::real,
@@ -105,6 +135,7 @@ BEGIN
                                    FROM @extschema@.job_status_text t)),
                   HINT = 'Use one of those codes, or add the code to job_status_text first.';
     END IF;
+    PERFORM @extschema@._log_check_writer(p_job_id);
     UPDATE @extschema@.job_log j SET end_time = now(), status = v_status WHERE j.job_id = p_job_id;
     IF NOT FOUND THEN
         PERFORM @extschema@._job_not_found(p_job_id);
@@ -127,6 +158,7 @@ AS $$
 DECLARE
     v_event_id bigint;
 BEGIN
+    PERFORM @extschema@._log_check_writer(d.job_id) FROM @extschema@.job_detail d WHERE d.step_id = p_step_id;
     INSERT INTO @extschema@.jobmon_event (job_id, step_id, event_time, severity, sqlstate, message,
                                        detail, hint, context, schema_name, table_name,
                                        column_name, datatype_name, constraint_name)

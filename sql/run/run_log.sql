@@ -51,6 +51,9 @@ FOR EACH ROW EXECUTE FUNCTION @extschema@._run_log_guard();
 CREATE POLICY jobmon_run_log_readable ON @extschema@.job_log FOR SELECT
     USING (EXISTS (SELECT FROM @extschema@.jobmon_run r WHERE r.log_id = job_log.job_id));
 
+CREATE POLICY jobmon_run_log_deletable ON @extschema@.job_log FOR DELETE
+    USING (EXISTS (SELECT FROM @extschema@.jobmon_run r WHERE r.log_id = job_log.job_id));
+
 -- The roles of the run whose log p_log_id is, or NULL when it is no run's
 -- log.  SECURITY DEFINER because jobmon_run's own row-level security hides
 -- the runs of other roles from the policies that ask.

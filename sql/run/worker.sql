@@ -27,18 +27,27 @@ SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
     v_run @extschema@.jobmon_run;
+    v_def @extschema@._worker_run;
 BEGIN
     SELECT * INTO v_run FROM @extschema@.jobmon_run r
     WHERE r.run_id = p_run_id AND r.status = 'starting' FOR UPDATE;
     IF FOUND THEN
-        RETURN NEXT @extschema@._run_set_running(v_run);
+        v_def := @extschema@._run_set_running(v_run);
+        IF v_def.run_id IS NOT NULL THEN
+            RETURN NEXT v_def;
+        END IF;
     END IF;
 END
 $$;
 
 -- Start run r, which the calling worker holds locked: mark it running in
 -- one update, open its job_log row, and return what the worker needs of
--- its job.
+-- its job.  The worker is logged in as the role its job ran as when the
+-- run was launched (session_user: the worker's own login, which its jobs
+-- cannot change); if the job's run_as has changed since, the run goes
+-- back to waiting for a worker of the new role, and the result is NULL:
+-- no job's commands ever run as another role than its run_as.  The job is
+-- locked so that its commands and run_as cannot change meanwhile.
 CREATE FUNCTION @extschema@._run_set_running(r @extschema@.jobmon_run) RETURNS @extschema@._worker_run
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
@@ -46,10 +55,16 @@ AS $$
 DECLARE
     v_job @extschema@.jobmon_job;
 BEGIN
-    SELECT * INTO v_job FROM @extschema@.jobmon_job j WHERE j.job_id = r.job_id;
+    SELECT * INTO v_job FROM @extschema@.jobmon_job j WHERE j.job_id = r.job_id FOR SHARE;
+    IF v_job.run_as IS DISTINCT FROM session_user THEN
+        UPDATE @extschema@.jobmon_run x SET status = 'waiting', started_at = NULL, pid = NULL
+        WHERE x.run_id = r.run_id;
+        PERFORM @extschema@._dispatch_wake();
+        RETURN NULL;
+    END IF;
     UPDATE @extschema@.jobmon_run x
-    SET status = 'running', started_at = now(), pid = pg_backend_pid(),
-        log_id = @extschema@._log_job_open(r.job_name, r.run_as::text, pg_backend_pid())
+    SET status = 'running', started_at = now(), pid = pg_backend_pid(), run_as = v_job.run_as,
+        log_id = @extschema@._log_job_open(r.job_name, v_job.run_as::text, pg_backend_pid())
     WHERE x.run_id = r.run_id;
     RETURN (r.run_id, v_job.commands, v_job.use_same_transaction, v_job.onrollback,
             v_job.next_time_statement, (extract(epoch FROM v_job.max_run_time) * 1000)::bigint,
@@ -127,10 +142,13 @@ BEGIN
                                           'CRITICAL', v_reason);
     END IF;
 
-    -- A command that names a role, table, function or schema that is gone
+    -- The reason of a failure is its step's message: the error, cut to
+    -- capture_max_message_bytes (the whole error is its step's event).  A
+    -- command that names a role, table, function or schema that is gone
     -- fails the same way every time: stop scheduling the job.
     IF v_outcome = 'failure' THEN
-        SELECT e.sqlstate, e.message INTO v_error FROM @extschema@.jobmon_event e
+        SELECT e.sqlstate, d.message INTO v_error
+        FROM @extschema@.jobmon_event e JOIN @extschema@.job_detail d ON d.step_id = e.step_id
         WHERE e.job_id = v_run.log_id AND e.severity = 'ERROR' ORDER BY e.event_id DESC LIMIT 1;
         v_reason := coalesce(v_reason, v_error.message);
         IF v_error.sqlstate IN ('42P01', '42883', '3F000', '42704', '3D000') THEN
@@ -234,16 +252,20 @@ LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
-    v_prev @extschema@.jobmon_run;
-    r      @extschema@.jobmon_run;
+    r     @extschema@.jobmon_run;
+    v_def @extschema@._worker_run;
 BEGIN
-    -- The worker is connected as the role of the run that ended.
-    SELECT * INTO v_prev FROM @extschema@.jobmon_run x WHERE x.run_id = p_prev_run_id;
-    r := @extschema@._run_claim(v_prev.oneoff, v_prev.run_as, clock_timestamp());
-    IF r.run_id IS NULL THEN
+    -- A run of the worker's own login role (see _run_set_running), of the
+    -- kind of the run that ended.
+    r := @extschema@._run_claim((SELECT x.oneoff FROM @extschema@.jobmon_run x WHERE x.run_id = p_prev_run_id),
+                                session_user, clock_timestamp());
+    IF r.run_id IS NOT NULL THEN
+        v_def := @extschema@._run_set_running(r);
+    END IF;
+    IF v_def.run_id IS NULL THEN
         PERFORM @extschema@._dispatch_wake();       -- a slot is free
         RETURN;
     END IF;
-    RETURN NEXT @extschema@._run_set_running(r);
+    RETURN NEXT v_def;
 END
 $$;

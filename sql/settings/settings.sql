@@ -40,7 +40,13 @@ BEGIN
     ('max_oneoff_workers', '2',
      'How many runs of one-off jobs (submit_job) this database executes at once, beside and apart from max_workers, so that a burst of one-off jobs cannot delay the schedules and the schedules cannot starve one-off jobs (pgpro_scheduler''s max_parallel_workers).'),
     ('run_retention', '30 days',
-     'How long the dispatcher keeps finished runs of scheduled jobs (jobmon_run rows and their job_log rows); 0 keeps them for ever.');
+     'How long the dispatcher keeps finished runs of scheduled jobs (jobmon_run rows and their job_log rows); 0 keeps them for ever.'),
+    ('capture_max_messages', '1000',
+     'How many of the messages that a run''s commands raise (at or above the job''s capture_level) its worker keeps and records as events, per run, not per step: the first ones.  The messages past this bound or capture_max_bytes are counted, not kept; each step that raised some gets one event "N more messages not kept" (SQLSTATE 54000, with the highest severity among them).  0 keeps none.  Read when a run starts.'),
+    ('capture_max_bytes', '1MB',
+     'How many bytes of captured messages a run''s worker keeps in all: each kept message costs its texts (as cut by capture_max_message_bytes) and about 200 bytes more.  Once a message does not fit, it and the run''s later messages are counted, not kept, as past capture_max_messages.  A size such as 1MB, 512kB or 65536 (bytes), at most 1GB.  Read when a run starts.'),
+    ('capture_max_message_bytes', '8kB',
+     'How many bytes of each text of a captured message (message, detail, hint, context ...) are kept: a longer text is cut on a character boundary and ends with "... (N bytes not kept)".  A failed step''s message repeats its error cut the same way; the error''s event keeps it whole.  A size such as 8kB or 1024 (bytes), at most 1GB.  Read when a run starts.');
 END
 $$;
 
@@ -99,6 +105,9 @@ BEGIN
                          WHEN 'on_log_failure' THEN 'Give error or warning.'
                          WHEN 'max_workers' THEN 'Give a whole number of at least 1.'
                          WHEN 'run_retention' THEN 'Give a duration such as 30 days or 12h; 0 keeps runs for ever.'
+                         WHEN 'capture_max_messages' THEN 'Give a whole number of at least 0.'
+                         WHEN 'capture_max_bytes' THEN 'Give a size of at most 1GB, such as 1MB, 512kB or 65536 (bytes).'
+                         WHEN 'capture_max_message_bytes' THEN 'Give a size of at most 1GB, such as 8kB or 1024 (bytes).'
                          ELSE 'Give a non-empty value.' END;
     END IF;
     INSERT INTO @extschema@.jobmon_config (name, value) VALUES (p_name, p_value)
@@ -139,6 +148,9 @@ BEGIN
 END
 $$;
 
+-- Sizes (capture_max_bytes, capture_max_message_bytes) are written as in
+-- postgresql.conf, a whole number with an optional unit B, kB, MB or GB,
+-- because the worker reads them as the server reads its memory settings.
 CREATE FUNCTION @extschema@._setting_value_is_valid(p_name text, p_value text) RETURNS boolean
 LANGUAGE sql IMMUTABLE
 SET search_path = @extschema@, pg_temp
@@ -152,8 +164,17 @@ AS $$
         WHEN 'max_workers' THEN p_value ~ '^[0-9]{1,4}$' AND p_value::int >= 1
         WHEN 'max_oneoff_workers' THEN p_value ~ '^[0-9]{1,4}$' AND p_value::int >= 1
         WHEN 'run_retention' THEN p_value ~ '^\s*[0-9]+\s*(s|min|h|d|days?|hours?|minutes?|seconds?)?\s*$'
+        WHEN 'capture_max_messages' THEN p_value ~ '^\s*[0-9]{1,9}\s*$'
+        WHEN 'capture_max_bytes' THEN coalesce(s.bytes <= 1073741824, false)
+        WHEN 'capture_max_message_bytes' THEN coalesce(s.bytes <= 1073741824, false)
         ELSE p_value <> ''
     END
+    FROM (SELECT CASE WHEN p_value ~ '^\s*[0-9]{1,10}\s*(B|kB|MB|GB)?\s*$'
+                      THEN substring(p_value FROM '[0-9]+')::numeric
+                           * CASE substring(p_value FROM '(B|kB|MB|GB)')
+                             WHEN 'kB' THEN 1024 WHEN 'MB' THEN 1048576 WHEN 'GB' THEN 1073741824
+                             ELSE 1 END
+                 END AS bytes) s
 $$;
 
 COMMENT ON FUNCTION @extschema@.jobmon_config_show() IS 'every pg_jobmon setting with its value, default and meaning';

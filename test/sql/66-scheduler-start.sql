@@ -7,10 +7,13 @@
 -- not loaded.
 \ir ../setup.sql
 
-SELECT current_setting('cron.database_name', true) AS cron_db \gset
+-- Without pg_cron the setting is NULL, which \gset would leave unset.
+SELECT coalesce(current_setting('cron.database_name', true), '') AS cron_db,
+       coalesce(current_setting('cron.database_name', true), '') <> '' AS has_cron \gset
 SELECT plan(4);
 
 SELECT skip('pg_cron is not loaded in this cluster', 4) WHERE :'cron_db' = '';
+\if :has_cron
 
 SELECT dblink_connect('s66_cron', format('dbname=%s host=%s port=%s', :'cron_db',
     btrim(split_part(current_setting('unix_socket_directories'), ',', 1)), current_setting('port')))
@@ -51,4 +54,5 @@ SELECT dblink_exec('s66_cron', 'SET client_min_messages = warning;
 SELECT dblink_exec('s66_cron', 'DROP EXTENSION dblink') WHERE :'cron_db' <> '' AND NOT :'had_dblink' \g /dev/null
 SELECT dblink_exec('s66_cron', 'DROP EXTENSION pg_cron') WHERE :'cron_db' <> '' AND NOT :'had_cron' \g /dev/null
 SELECT dblink_disconnect('s66_cron') WHERE :'cron_db' <> '' \g /dev/null
+\endif
 SELECT * FROM finish();

@@ -57,6 +57,10 @@ SELECT results_eq($$SELECT j.status, d.action, d.message FROM jobmon.job_log j J
                     WHERE j.job_name = 'SQL JOB BUSY' ORDER BY j.job_id DESC LIMIT 1$$,
                   $$VALUES ('OK', 'Obtaining advisory lock for job: SQL JOB BUSY', 'Found concurrent job. Exiting gracefully')$$,
                   'the skipped run is logged and closed');
+-- Release the lock before disconnecting: a closed connection's backend
+-- releases its locks only when it has exited, a moment later.
+SELECT * FROM public.dblink('sql_job_holder',
+    $$SELECT pg_advisory_unlock(hashtext('pg_jobmon.sql_job'), hashtext('SQL JOB BUSY'))$$) AS t(x text) \g /dev/null
 SELECT public.dblink_disconnect('sql_job_holder') \g /dev/null
 SELECT ok(jobmon.sql_job('sql job busy', 'SELECT 1') LIKE 'Job logged with job id: %',
           'once the lock is released the job runs');

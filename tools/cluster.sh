@@ -1,23 +1,33 @@
 #!/usr/bin/env bash
 # cluster.sh - a private, throwaway PostgreSQL cluster for tests and demos.
 #
-#   cluster.sh start    initdb if needed, then start (pg_cron preloaded)
+#   cluster.sh start    initdb if needed, then start (pg_cron preloaded
+#                       when it is installed for that server)
 #   cluster.sh stop     stop it (the data directory stays for next time)
 #   cluster.sh destroy  stop it and remove the data directory
 #   cluster.sh psql     open psql on it
 #   cluster.sh env      print the PG* variables that reach it
 #
-# The data directory lives inside the checkout (tmp/pgdata, ignored by git),
-# the socket in a short directory under /tmp (socket paths are limited to
-# about 100 bytes), the port is PGJ_PORT (default 54329).  As root the server
-# runs as the "postgres" system user, since initdb refuses to run as root.
+# The server is the one PG_CONFIG names (default: pg_config on the PATH);
+# PG_BINDIR overrides where its programs are.  The data directory lives
+# inside the checkout (tmp/pgdata, ignored by git; tmp/pgdataNN for a major
+# version NN other than 15), the socket in a short directory under /tmp
+# (socket paths are limited to about 100 bytes), the port is PGJ_PORT
+# (default 54329, plus 100 for each major version after 15).  As root the
+# server runs as the "postgres" system user, since initdb refuses to run as
+# root.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+PG_CONFIG=${PG_CONFIG:-pg_config}
+BINDIR=${PG_BINDIR:-$("$PG_CONFIG" --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)}
+[ -x "$BINDIR/pg_config" ] && PG_CONFIG=$BINDIR/pg_config
+PG_MAJOR=$("$PG_CONFIG" --version 2>/dev/null | sed -n 's/^PostgreSQL \([0-9]*\).*/\1/p' || true)
 PG_MAJOR=${PG_MAJOR:-15}
-BINDIR=${PG_BINDIR:-/usr/lib/postgresql/$PG_MAJOR/bin}
-PGDATA=${PGJ_DATA:-$top/tmp/pgdata}
-PORT=${PGJ_PORT:-54329}
+suffix=""
+[ "$PG_MAJOR" = 15 ] || suffix=$PG_MAJOR
+PGDATA=${PGJ_DATA:-$top/tmp/pgdata$suffix}
+PORT=${PGJ_PORT:-$((54329 + 100 * (PG_MAJOR - 15)))}
 SOCKDIR=/tmp/pg_jobmon.$(printf '%s:%s' "$PGDATA" "$PORT" | md5sum | cut -c1-10)
 LOGFILE=$PGDATA.log
 DBUSER=postgres
@@ -51,12 +61,18 @@ init() {
 listen_addresses = ''
 port = $PORT
 unix_socket_directories = '$SOCKDIR'
-shared_preload_libraries = 'pg_cron'
-cron.database_name = 'postgres'
-cron.use_background_workers = on
 max_worker_processes = 32
 log_min_messages = warning
 CONF
+	# pg_cron where it is installed for this server (Debian's packages have
+	# it for 15; a server built by tools/pg18.sh does not).
+	if [ -f "$("$PG_CONFIG" --pkglibdir 2>/dev/null)/pg_cron.so" ]; then
+		cat >> "$PGDATA/postgresql.conf" <<CONF
+shared_preload_libraries = 'pg_cron'
+cron.database_name = 'postgres'
+cron.use_background_workers = on
+CONF
+	fi
 }
 
 start() {

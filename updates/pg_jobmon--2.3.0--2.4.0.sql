@@ -96,6 +96,35 @@ ALTER FUNCTION @extschema@.config_show() RENAME TO jobmon_config_show;
 ALTER FUNCTION @extschema@.config_set(text, text) RENAME TO jobmon_config_set;
 ALTER FUNCTION @extschema@.config_reset(text) RENAME TO jobmon_config_reset;
 
+-- PostgreSQL 18 gives NOT NULL constraints names (<table>_<column>_not_null)
+-- and keeps them when a table or column is renamed, as the renames above
+-- do: each takes the name a fresh install gives it.  Before 18 there are
+-- none.
+DO $not_null$
+DECLARE
+    v record;
+BEGIN
+    FOR v IN
+        SELECT c.oid::pg_catalog.regclass AS rel, n.conname,
+               c.relname || '_' || a.attname || '_not_null' AS fresh
+        FROM pg_catalog.pg_constraint n
+        JOIN pg_catalog.pg_class c ON c.oid = n.conrelid
+        JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = n.conkey[1]
+        WHERE n.contype = 'n' AND c.relnamespace = '@extschema@'::pg_catalog.regnamespace
+          AND n.conname LIKE '%\_not\_null'
+          AND n.conname <> c.relname || '_' || a.attname || '_not_null'
+          AND pg_catalog.length(c.relname || '_' || a.attname || '_not_null') < 64
+          AND EXISTS (SELECT FROM pg_catalog.pg_depend d
+                      WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid
+                        AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
+                        AND d.refobjid = (SELECT e.oid FROM pg_catalog.pg_extension e WHERE e.extname = 'pg_jobmon')
+                        AND d.deptype = 'e')
+    LOOP
+        EXECUTE pg_catalog.format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I', v.rel, v.conname, v.fresh);
+    END LOOP;
+END
+$not_null$;
+
 -- 2. One vocabulary (doc/pg_jobmon.md, "Words"): the dispatcher, the
 --    worker's calls, and log rows that are opened and closed.
 ALTER FUNCTION @extschema@._tick_sleep(float8) RENAME TO _dispatch_sleep;

@@ -13,37 +13,18 @@
 -- own, where it is the session user too.  No dispatcher runs: a job that
 -- got through would run in an hour, and its existence is the failure.
 \ir ../setup.sql
+\ir ../security.sql
 
 -- Left over by an interrupted earlier run of this file.
 DROP SCHEMA IF EXISTS sec20_id CASCADE;
 SELECT jobmon.drop_job(j.job_id, true) FROM jobmon.jobmon_job j WHERE j.name LIKE 'sec20\_id\_%' \g /dev/null
-DO $$
-DECLARE
-    v_role text := 'jobmon_test_sec_id_intruder';
-BEGIN
-    IF EXISTS (SELECT FROM pg_roles WHERE rolname = v_role) THEN
-        BEGIN
-            EXECUTE format('SELECT jobmon.revoke_scheduler(%L)', v_role);
-        EXCEPTION WHEN undefined_object THEN
-            NULL;   -- it was not allowed to schedule
-        END;
-        EXECUTE format('DROP OWNED BY %I', v_role);
-        EXECUTE format('DROP ROLE %I', v_role);
-    END IF;
-END
-$$;
+SELECT pg_temp.drop_test_roles(ARRAY['jobmon_test_sec_id_intruder']) \g /dev/null
 DELETE FROM jobmon.job_log WHERE job_name LIKE 'SEC20\_ID\_%';
 
 CREATE ROLE jobmon_test_sec_id_intruder LOGIN;
 SELECT jobmon.grant_scheduler('jobmon_test_sec_id_intruder') \g /dev/null
 CREATE SCHEMA sec20_id AUTHORIZATION jobmon_test_sec_id_intruder;
 
--- A connection that logs in as p_role.
-CREATE FUNCTION pg_temp.connect_as(p_name text, p_role text) RETURNS void LANGUAGE sql AS $$
-    SELECT dblink_connect(p_name, format('dbname=%s host=%s port=%s user=%s', current_database(),
-        btrim(split_part(current_setting('unix_socket_directories'), ',', 1)), current_setting('port'), p_role));
-    SELECT
-$$;
 -- The jobs and audit rows this file's attacks would have made.
 CREATE FUNCTION pg_temp.forged_jobs() RETURNS bigint LANGUAGE sql AS $$
     SELECT count(*) FROM jobmon.jobmon_job j WHERE j.name LIKE 'sec20\_id\_%'

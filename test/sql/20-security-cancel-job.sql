@@ -18,6 +18,7 @@
 -- Workers only see committed jobs: this file commits (see scheduler.sql).
 \ir ../setup.sql
 \ir ../scheduler.sql
+\ir ../security.sql
 
 -- Left over by an interrupted earlier run of this file.
 SELECT pg_cancel_backend(r.pid) FROM jobmon.jobmon_run r
@@ -27,23 +28,7 @@ SELECT pg_temp.wait_until($$SELECT NOT EXISTS (SELECT FROM jobmon.jobmon_run r
 SELECT pg_temp.test_cleanup('sec20_cj_') \g /dev/null
 DELETE FROM jobmon.job_check_log WHERE job_name LIKE 'SEC20\_CJ\_%';
 DELETE FROM jobmon.job_log WHERE job_name LIKE 'SEC20\_CJ\_%';
-DO $$
-DECLARE
-    v_role text;
-BEGIN
-    FOREACH v_role IN ARRAY ARRAY['jobmon_test_sec_cj_owner', 'jobmon_test_sec_cj_other'] LOOP
-        IF EXISTS (SELECT FROM pg_roles WHERE rolname = v_role) THEN
-            BEGIN
-                EXECUTE format('SELECT jobmon.revoke_scheduler(%L)', v_role);
-            EXCEPTION WHEN undefined_object THEN
-                NULL;   -- it was not allowed to schedule
-            END;
-            EXECUTE format('DROP OWNED BY %I', v_role);
-            EXECUTE format('DROP ROLE %I', v_role);
-        END IF;
-    END LOOP;
-END
-$$;
+SELECT pg_temp.drop_test_roles(ARRAY['jobmon_test_sec_cj_owner', 'jobmon_test_sec_cj_other']) \g /dev/null
 
 CREATE ROLE jobmon_test_sec_cj_owner LOGIN;
 CREATE ROLE jobmon_test_sec_cj_other LOGIN;
@@ -51,30 +36,6 @@ SELECT jobmon.grant_scheduler('jobmon_test_sec_cj_owner') \g /dev/null
 GRANT USAGE ON SCHEMA jobmon TO jobmon_test_sec_cj_owner, jobmon_test_sec_cj_other;
 GRANT SELECT ON ALL TABLES IN SCHEMA jobmon TO jobmon_test_sec_cj_owner, jobmon_test_sec_cj_other;
 
--- The SQLSTATE p_sql raises, or 'ok'.
-CREATE FUNCTION pg_temp.sqlstate_of(p_sql text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    v_state text;
-BEGIN
-    EXECUTE p_sql;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE;
-    RETURN v_state;
-END
-$$;
--- The same for the query p_sql (one column) on connection p_conn.
-CREATE FUNCTION pg_temp.remote_state(p_conn text, p_sql text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    v_state text;
-BEGIN
-    PERFORM * FROM dblink(p_conn, p_sql) AS t(x text);
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE;
-    RETURN v_state;
-END
-$$;
 -- A logged job as it is: its job_log row, its steps and its events.
 CREATE FUNCTION pg_temp.log_of(p_job_id bigint) RETURNS text LANGUAGE sql AS $$
     SELECT concat_ws(' | ',

@@ -17,21 +17,11 @@
 -- After each attack the superuser takes SUPERUSER away again, so that each
 -- assertion says whether its own attack got through.
 \ir ../setup.sql
+\ir ../security.sql
 
 -- Left over by an interrupted earlier run of this file.
 DROP SCHEMA IF EXISTS sec20_lc CASCADE;
-DO $$
-DECLARE
-    v_role text;
-BEGIN
-    FOREACH v_role IN ARRAY ARRAY['jobmon_test_sec_lc_intruder', 'jobmon_test_sec_lc_outsider'] LOOP
-        IF EXISTS (SELECT FROM pg_roles WHERE rolname = v_role) THEN
-            EXECUTE format('DROP OWNED BY %I', v_role);
-            EXECUTE format('DROP ROLE %I', v_role);
-        END IF;
-    END LOOP;
-END
-$$;
+SELECT pg_temp.drop_test_roles(ARRAY['jobmon_test_sec_lc_intruder', 'jobmon_test_sec_lc_outsider']) \g /dev/null
 DELETE FROM jobmon.job_log WHERE job_name LIKE 'SEC20\_LC\_%';
 
 CREATE ROLE jobmon_test_sec_lc_intruder LOGIN;
@@ -40,18 +30,6 @@ GRANT USAGE ON SCHEMA jobmon TO jobmon_test_sec_lc_intruder;
 GRANT SELECT ON ALL TABLES IN SCHEMA jobmon TO jobmon_test_sec_lc_intruder;
 CREATE SCHEMA sec20_lc AUTHORIZATION jobmon_test_sec_lc_outsider;
 
--- The SQLSTATE p_sql raises, or 'ok'.
-CREATE FUNCTION pg_temp.sqlstate_of(p_sql text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    v_state text;
-BEGIN
-    EXECUTE p_sql;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE;
-    RETURN v_state;
-END
-$$;
 -- Whether p_role is a superuser; then it is not any more.
 CREATE FUNCTION pg_temp.was_superuser(p_role name) RETURNS boolean LANGUAGE plpgsql AS $$
 DECLARE

@@ -21,29 +21,14 @@
 -- Workers only see committed jobs: this file commits (see scheduler.sql).
 \ir ../setup.sql
 \ir ../scheduler.sql
+\ir ../security.sql
 
 -- Left over by an interrupted earlier run of this file.
 SELECT pg_temp.test_cleanup('sec20_rd_') \g /dev/null
 DELETE FROM jobmon.job_check_config WHERE job_name = 'sec20_rd_bob_log';
 DELETE FROM jobmon.job_check_log WHERE job_name LIKE 'SEC20\_RD\_%';
 DELETE FROM jobmon.job_log WHERE job_name LIKE 'SEC20\_RD\_%';
-DO $$
-DECLARE
-    v_role text;
-BEGIN
-    FOREACH v_role IN ARRAY ARRAY['jobmon_test_sec_rd_alice', 'jobmon_test_sec_rd_bob', 'jobmon_test_sec_rd_monitor'] LOOP
-        IF EXISTS (SELECT FROM pg_roles WHERE rolname = v_role) THEN
-            BEGIN
-                EXECUTE format('SELECT jobmon.revoke_scheduler(%L)', v_role);
-            EXCEPTION WHEN undefined_object THEN
-                NULL;   -- it was not allowed to schedule
-            END;
-            EXECUTE format('DROP OWNED BY %I', v_role);
-            EXECUTE format('DROP ROLE %I', v_role);
-        END IF;
-    END LOOP;
-END
-$$;
+SELECT pg_temp.drop_test_roles(ARRAY['jobmon_test_sec_rd_alice', 'jobmon_test_sec_rd_bob', 'jobmon_test_sec_rd_monitor']) \g /dev/null
 
 CREATE ROLE jobmon_test_sec_rd_alice LOGIN;
 CREATE ROLE jobmon_test_sec_rd_bob LOGIN;

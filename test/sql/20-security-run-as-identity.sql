@@ -14,28 +14,13 @@
 -- Workers only see committed jobs: this file commits (see scheduler.sql).
 \ir ../setup.sql
 \ir ../scheduler.sql
+\ir ../security.sql
 
 -- Left over by an interrupted earlier run of this file.
 SELECT pg_temp.test_cleanup('sec20_ra_') \g /dev/null
 DROP TABLE IF EXISTS public.sec20_ra_whoami;
-DO $$
-DECLARE
-    v_role text;
-BEGIN
-    FOREACH v_role IN ARRAY ARRAY['jobmon_test_sec_ra_owner', 'jobmon_test_sec_Reports', 'jobmon_test_sec_reports',
-                                  'jobmon_test_sec_Ops Team'] LOOP
-        IF EXISTS (SELECT FROM pg_roles WHERE rolname = v_role) THEN
-            BEGIN
-                EXECUTE format('SELECT jobmon.revoke_scheduler(%L)', v_role);
-            EXCEPTION WHEN undefined_object THEN
-                NULL;   -- it was not allowed to schedule
-            END;
-            EXECUTE format('DROP OWNED BY %I', v_role);
-            EXECUTE format('DROP ROLE %I', v_role);
-        END IF;
-    END LOOP;
-END
-$$;
+SELECT pg_temp.drop_test_roles(ARRAY['jobmon_test_sec_ra_owner', 'jobmon_test_sec_Reports', 'jobmon_test_sec_reports',
+                                  'jobmon_test_sec_Ops Team']) \g /dev/null
 
 CREATE ROLE "jobmon_test_sec_Reports" LOGIN;
 CREATE ROLE jobmon_test_sec_reports LOGIN;

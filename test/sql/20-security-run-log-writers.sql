@@ -17,27 +17,12 @@
 -- Workers only see committed jobs: this file commits (see scheduler.sql).
 \ir ../setup.sql
 \ir ../scheduler.sql
+\ir ../security.sql
 
 -- Left over by an interrupted earlier run of this file.
 SELECT pg_temp.test_cleanup('sec20_rl_') \g /dev/null
 DELETE FROM jobmon.job_log WHERE job_name LIKE 'SEC20\_RL\_%';
-DO $$
-DECLARE
-    v_role text;
-BEGIN
-    FOREACH v_role IN ARRAY ARRAY['jobmon_test_sec_rl_owner', 'jobmon_test_sec_rl_attacker'] LOOP
-        IF EXISTS (SELECT FROM pg_roles WHERE rolname = v_role) THEN
-            BEGIN
-                EXECUTE format('SELECT jobmon.revoke_scheduler(%L)', v_role);
-            EXCEPTION WHEN undefined_object THEN
-                NULL;   -- it was not allowed to schedule
-            END;
-            EXECUTE format('DROP OWNED BY %I', v_role);
-            EXECUTE format('DROP ROLE %I', v_role);
-        END IF;
-    END LOOP;
-END
-$$;
+SELECT pg_temp.drop_test_roles(ARRAY['jobmon_test_sec_rl_owner', 'jobmon_test_sec_rl_attacker']) \g /dev/null
 
 CREATE ROLE jobmon_test_sec_rl_owner LOGIN;
 CREATE ROLE jobmon_test_sec_rl_attacker LOGIN;
@@ -45,25 +30,6 @@ SELECT jobmon.grant_scheduler('jobmon_test_sec_rl_owner') \g /dev/null
 GRANT USAGE ON SCHEMA jobmon TO jobmon_test_sec_rl_attacker;
 GRANT SELECT ON ALL TABLES IN SCHEMA jobmon TO jobmon_test_sec_rl_attacker;
 
--- A connection that logs in as p_role.
-CREATE FUNCTION pg_temp.connect_as(p_name text, p_role text) RETURNS void LANGUAGE sql AS $$
-    SELECT dblink_connect(p_name, format('dbname=%s host=%s port=%s user=%s', current_database(),
-        btrim(split_part(current_setting('unix_socket_directories'), ',', 1)), current_setting('port'), p_role));
-    SELECT
-$$;
--- The SQLSTATE that the query p_sql (one column) raises on connection
--- p_conn, or 'ok'.
-CREATE FUNCTION pg_temp.remote_state(p_conn text, p_sql text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    v_state text;
-BEGIN
-    PERFORM * FROM dblink(p_conn, p_sql) AS t(x text);
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE;
-    RETURN v_state;
-END
-$$;
 -- A logged job as it is: its job_log row, its steps and its events.
 CREATE FUNCTION pg_temp.log_of(p_job_id bigint) RETURNS text LANGUAGE sql AS $$
     SELECT concat_ws(' | ',

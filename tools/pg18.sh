@@ -37,7 +37,7 @@ apt_install() {
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 
-# The Debian mirror of the machine's own sources (deb.debian.org if none).
+# The Debian mirror of the machine's own apt sources.
 debian_mirror() {
 	local f
 	{
@@ -67,7 +67,10 @@ else
 	apt_install gcc make perl bison flex bzip2 ca-certificates
 
 	mirror=$(debian_mirror)
-	mirror=${mirror:-http://deb.debian.org/debian}
+	if [ -z "$mirror" ]; then
+		echo "pg18: found no Debian mirror in the machine's apt sources" >&2
+		exit 1
+	fi
 	keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 	rm -rf "$apt_dir"
 	mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/src"

@@ -104,7 +104,8 @@ CREATE FUNCTION @extschema@._process_exists(p_pid integer) RETURNS boolean
 LANGUAGE C STRICT VOLATILE
 AS 'MODULE_PATHNAME', 'jobmon_process_exists';
 
--- src/log_connection.c: the private logging connection (sql/logging/connection.sql).
+-- src/log_connection.c: the private logging connection, over which the log
+-- writes of sql/logging/writes.sql commit on their own.
 -- Each _log_send_* sends one fixed, prepared statement calling the writer
 -- of the same name (_log_job_open ... in sql/logging/writes.sql) over the
 -- session's logging connection, and returns what it returns; NULL when

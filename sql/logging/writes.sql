@@ -1,5 +1,5 @@
 -- The writers of the job log, called by the statements that the logging
--- connection sends (see connection.sql), which logs in as the extension's
+-- connection sends (src/log_connection.c), which logs in as the extension's
 -- owner; the scheduler's workers call them too, as the owner.  They write
 -- the owner, pid, job and step they are given, so they are executable by
 -- the owner only (sql/privileges.sql): a role logs through the API,

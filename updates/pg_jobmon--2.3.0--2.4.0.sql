@@ -148,8 +148,10 @@ ALTER FUNCTION @extschema@._log_step_start(bigint, text) RENAME TO _log_step_ope
 ALTER FUNCTION @extschema@._log_step_end(bigint, text, text) RENAME TO _log_step_close;
 ALTER FUNCTION @extschema@._log_job_end(bigint, integer) RENAME TO _log_job_close;
 
--- 3. Functions whose bodies name a renamed object, with their 2.4.0 text,
---    and the comments that name one.
+-- 3. Functions whose bodies name a renamed object, with their 2.4.0 text
+--    (and the C functions, whose entry points now have one prefix, jobmon_;
+--    the old names stay in the library for the install scripts that name
+--    them), and the comments that name a renamed object.
 
 CREATE OR REPLACE FUNCTION @extschema@.cron_next(
     expr text,
@@ -2360,44 +2362,6 @@ FOR EACH ROW EXECUTE FUNCTION @extschema@._run_log_guard();
 CREATE TRIGGER jobmon_run_log_guard
 BEFORE INSERT ON @extschema@.jobmon_event
 FOR EACH ROW EXECUTE FUNCTION @extschema@._run_log_guard();
-
--- The C entry points have one prefix (the old names stay in the library
--- for the install scripts that name them).
-CREATE OR REPLACE FUNCTION @extschema@.cron_next(
-    expr text,
-    after timestamptz DEFAULT now(),
-    tz text DEFAULT current_setting('TimeZone'))
-RETURNS timestamptz
-AS 'MODULE_PATHNAME', 'jobmon_cron_next'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-
-CREATE OR REPLACE FUNCTION @extschema@.cron_times(
-    expr text,
-    from_time timestamptz,
-    to_time timestamptz,
-    tz text DEFAULT current_setting('TimeZone'))
-RETURNS SETOF timestamptz
-AS 'MODULE_PATHNAME', 'jobmon_cron_times'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 100;
-
-CREATE OR REPLACE FUNCTION @extschema@.cron_validate(expr text)
-RETURNS void
-AS 'MODULE_PATHNAME', 'jobmon_cron_validate'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE OR REPLACE FUNCTION @extschema@.cron_is_valid(expr text)
-RETURNS boolean
-AS 'MODULE_PATHNAME', 'jobmon_cron_is_valid'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-
-CREATE OR REPLACE FUNCTION @extschema@.cron_describe(expr text)
-RETURNS text
-AS 'MODULE_PATHNAME', 'jobmon_cron_describe'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-
-CREATE OR REPLACE FUNCTION @extschema@._dispatch_sleep(p_seconds float8) RETURNS boolean
-LANGUAGE C STRICT VOLATILE
-AS 'MODULE_PATHNAME', 'jobmon_dispatch_sleep';
 
 -- pg_cron calls the dispatcher by its new name, under a new job name.
 -- pg_cron is found as the extension (its functions' schema), never by the

@@ -51,6 +51,7 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/plancache.h"
@@ -104,45 +105,24 @@ static bool bookkeeping_step_close(JobmonBookkeeping *bk, JobmonRun *run,
 								   CommandResult *result);
 
 /*
- * Find the extension's schema and owner, in a transaction of its own.  The
- * caller's memory context is current again on return.  The worker is
- * connected as the job's role, whose search_path could put an operator of
- * its own before pg_catalog's: the query runs with search_path pg_catalog
- * and names its operators in full.
+ * Find the extension's schema and owner, in a transaction of its own (from
+ * the catalog, so the job role's search_path cannot bear on it).  The
+ * caller's memory context is current again on return.
  */
 JobmonBookkeeping *
 jobmon_bookkeeping_setup(void)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	JobmonBookkeeping *bk;
-	HeapTuple	row;
-	TupleDesc	desc;
-	bool		isnull;
+	Oid			schema;
 
 	bk = MemoryContextAllocZero(TopMemoryContext, sizeof(JobmonBookkeeping));
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
-	(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_LOCAL, true, 0, false);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	PushActiveSnapshot(GetTransactionSnapshot());
-	if (SPI_execute("SELECT pg_catalog.quote_ident(n.nspname), e.extowner "
-					"FROM pg_catalog.pg_extension e "
-					"JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) e.extnamespace "
-					"WHERE e.extname OPERATOR(pg_catalog.=) 'pg_jobmon'::pg_catalog.name",
-					true, 1) != SPI_OK_SELECT ||
-		SPI_processed != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("extension \"pg_jobmon\" is not installed in this database")));
-	row = SPI_tuptable->vals[0];
-	desc = SPI_tuptable->tupdesc;
-	bk->schema = MemoryContextStrdup(TopMemoryContext, SPI_getvalue(row, desc, 1));
-	bk->owner = DatumGetObjectId(SPI_getbinval(row, desc, 2, &isnull));
-	PopActiveSnapshot();
-	SPI_finish();
+	jobmon_extension_lookup(&bk->owner, &schema);
+	bk->schema = MemoryContextStrdup(TopMemoryContext,
+									 quote_identifier(get_namespace_name(schema)));
 	CommitTransactionCommand();
 	MemoryContextSwitchTo(caller);
 	return bk;

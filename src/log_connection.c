@@ -71,11 +71,8 @@
 #include <signal.h>
 #include <sys/socket.h>
 
-#include "access/genam.h"
 #include "access/htup_details.h"
-#include "access/table.h"
 #include "access/xact.h"
-#include "catalog/pg_extension.h"
 #include "commands/dbcommands.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -87,7 +84,6 @@
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "utils/builtins.h"
-#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -703,27 +699,13 @@ logconn_read_settings(LogconnSettings *settings)
 		&settings->on_log_failure
 	};
 	MemoryContext caller_context = CurrentMemoryContext;
-	Relation	rel;
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tuple;
 	Oid			owner;
 	Oid			nspid;
 	Oid			saved_userid;
 	int			saved_sec_context;
 	StringInfoData sql;
 
-	rel = table_open(ExtensionRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber,
-				F_NAMEEQ, CStringGetDatum("pg_jobmon"));
-	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
-	tuple = systable_getnext(scan);
-	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "extension pg_jobmon is not installed");
-	owner = ((Form_pg_extension) GETSTRUCT(tuple))->extowner;
-	nspid = ((Form_pg_extension) GETSTRUCT(tuple))->extnamespace;
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
+	jobmon_extension_lookup(&owner, &nspid);
 
 	settings->owner = GetUserNameFromId(owner, false);
 	settings->schema = pstrdup(quote_identifier(get_namespace_name(nspid)));

@@ -47,13 +47,22 @@
  * carry the prefix jobmon_ (the engine's, cron_); sql/c_functions.sql
  * declares the SQL side of each.
  *
- * This file holds what the shared library needs exactly once.
+ * This file holds what the shared library needs exactly once, and the
+ * look-up of the extension itself, which several of them need.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/pg_extension.h"
 #include "fmgr.h"
+#include "utils/fmgroids.h"
+#include "utils/rel.h"
+
+#include "pg_jobmon.h"
 
 #if PG_VERSION_NUM < 150000
 #error "pg_jobmon needs PostgreSQL 15 or later"
@@ -64,3 +73,32 @@ PG_MODULE_MAGIC_EXT(.name = "pg_jobmon");
 #else
 PG_MODULE_MAGIC;
 #endif
+
+/*
+ * The owner and the schema of the pg_jobmon extension in this database,
+ * read from the catalog, not by SQL: no search_path of the caller (a
+ * worker runs as a job's role) can bear on which extension is found.
+ * Needs a transaction; raises an error when the extension is not there.
+ */
+void
+jobmon_extension_lookup(Oid *owner, Oid *schema)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber,
+				F_NAMEEQ, CStringGetDatum("pg_jobmon"));
+	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
+	tuple = systable_getnext(scan);
+	if (!HeapTupleIsValid(tuple))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("extension \"pg_jobmon\" is not installed in this database")));
+	*owner = ((Form_pg_extension) GETSTRUCT(tuple))->extowner;
+	*schema = ((Form_pg_extension) GETSTRUCT(tuple))->extnamespace;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+}

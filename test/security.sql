@@ -54,3 +54,14 @@ EXCEPTION WHEN OTHERS THEN
     RETURN v_state;
 END
 $$;
+
+-- A logged job as it is: its job_log row, its steps and its events.
+CREATE FUNCTION pg_temp.log_of(p_job_id bigint) RETURNS text LANGUAGE sql AS $$
+    SELECT concat_ws(' | ',
+        (SELECT format('%s %s %s %s %s', l.owner, l.job_name, l.status, l.start_time, l.end_time)
+         FROM jobmon.job_log l WHERE l.job_id = p_job_id),
+        (SELECT string_agg(format('%s %s %s %s %s', d.step_id, d.action, d.status, d.message, d.end_time),
+                           '; ' ORDER BY d.step_id)
+         FROM jobmon.job_detail d WHERE d.job_id = p_job_id),
+        (SELECT count(*) || ' events' FROM jobmon.jobmon_event e WHERE e.job_id = p_job_id))
+$$;

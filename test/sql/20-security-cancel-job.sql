@@ -36,16 +36,6 @@ SELECT jobmon.grant_scheduler('jobmon_test_sec_cj_owner') \g /dev/null
 GRANT USAGE ON SCHEMA jobmon TO jobmon_test_sec_cj_owner, jobmon_test_sec_cj_other;
 GRANT SELECT ON ALL TABLES IN SCHEMA jobmon TO jobmon_test_sec_cj_owner, jobmon_test_sec_cj_other;
 
--- A logged job as it is: its job_log row, its steps and its events.
-CREATE FUNCTION pg_temp.log_of(p_job_id bigint) RETURNS text LANGUAGE sql AS $$
-    SELECT concat_ws(' | ',
-        (SELECT format('%s %s %s %s %s', l.owner, l.job_name, l.status, l.start_time, l.end_time)
-         FROM jobmon.job_log l WHERE l.job_id = p_job_id),
-        (SELECT string_agg(format('%s %s %s %s %s', d.step_id, d.action, d.status, d.message, d.end_time),
-                           '; ' ORDER BY d.step_id)
-         FROM jobmon.job_detail d WHERE d.job_id = p_job_id),
-        (SELECT count(*) || ' events' FROM jobmon.jobmon_event e WHERE e.job_id = p_job_id))
-$$;
 -- Whether any step of the logged job says that someone cancelled it.
 CREATE FUNCTION pg_temp.says_cancelled(p_job_id bigint) RETURNS boolean LANGUAGE sql AS $$
     SELECT EXISTS (SELECT FROM jobmon.job_detail d WHERE d.job_id = p_job_id AND d.message LIKE '%Cancelled by role%')

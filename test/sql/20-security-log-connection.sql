@@ -39,15 +39,6 @@ BEGIN
     RETURN v_super;
 END
 $$;
--- The superuser's logged job as it is: its job_log row, its steps and events.
-CREATE FUNCTION pg_temp.log_of(p_job_id bigint) RETURNS text LANGUAGE sql AS $$
-    SELECT concat_ws(' | ',
-        (SELECT format('%s %s %s %s', l.owner, l.job_name, l.status, l.end_time) FROM jobmon.job_log l
-         WHERE l.job_id = p_job_id),
-        (SELECT string_agg(format('%s %s %s %s', d.step_id, d.action, d.status, d.message), '; ' ORDER BY d.step_id)
-         FROM jobmon.job_detail d WHERE d.job_id = p_job_id),
-        (SELECT count(*) || ' events' FROM jobmon.jobmon_event e WHERE e.job_id = p_job_id))
-$$;
 
 -- The outsider's trap, set as itself: when someone else's session
 -- evaluates its index expression, it lists dblink's named connections and

@@ -7,10 +7,10 @@ SELECT plan(27);
 
 SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'pg_jobmon'), false,
           'the extension is not relocatable');
-SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'pg_jobmon'), '2.5.0',
-          'default version 2.5.0 is installed');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'pg_jobmon'), '2.6.0',
+          'default version 2.6.0 is installed');
 SELECT ok((SELECT 'dblink' = ANY (requires) FROM pg_available_extension_versions
-           WHERE name = 'pg_jobmon' AND version = '2.5.0'), 'the extension requires dblink');
+           WHERE name = 'pg_jobmon' AND version = '2.6.0'), 'the extension requires dblink');
 
 SELECT columns_are('jobmon', 'job_log',
     ARRAY['job_id', 'owner', 'job_name', 'start_time', 'end_time', 'status', 'pid'],

@@ -28,6 +28,9 @@ SQL_SOURCES = sql/header.sql sql/c_functions.sql \
 MODULE_big   = $(EXTENSION)
 OBJS         = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 PG_CPPFLAGS  = -I$(srcdir)/src
+# The library knows its version, to refuse objects of another
+# (src/pg_jobmon.c, jobmon_extension_version_matches).
+PG_CPPFLAGS += -DPG_JOBMON_VERSION=\"$(EXTVERSION)\"
 # The logging connection (src/log_connection.c) is a libpq connection, as
 # in contrib/dblink and postgres_fdw.
 PG_CPPFLAGS += -I$(libpq_srcdir)
@@ -57,6 +60,7 @@ $(shell echo '$(bindir) $(VERSION)' | cmp -s - src/.pg_server || echo '$(bindir)
 $(OBJS) $(OBJS:.o=.bc): src/.pg_server
 # An object depends on the headers of src/ too, whose structs it uses.
 $(OBJS) $(OBJS:.o=.bc): $(wildcard src/*.h)
+src/pg_jobmon.o src/pg_jobmon.bc: $(EXTENSION).control
 endif
 
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(EXTENSION).control Makefile

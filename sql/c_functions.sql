@@ -199,3 +199,14 @@ LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'jobmon_handled_error';
 
 COMMENT ON FUNCTION @extschema@._handled_error() IS 'internal: the error the calling PL/pgSQL EXCEPTION handler is handling';
+
+-- src/pg_jobmon.c: the library itself.
+
+-- The version of the loaded library: jobmon_status() reports when the
+-- installed objects are of another (a package upgraded without ALTER
+-- EXTENSION pg_jobmon UPDATE), for no run starts then.
+CREATE FUNCTION @extschema@._library_version() RETURNS text
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'jobmon_library_version';
+
+COMMENT ON FUNCTION @extschema@._library_version() IS 'internal: the version of the loaded pg_jobmon library';

@@ -106,7 +106,9 @@ static bool bookkeeping_step_close(JobmonBookkeeping *bk, JobmonRun *run,
 
 /*
  * Find the extension's schema and owner, in a transaction of its own (from
- * the catalog, so the job role's search_path cannot bear on it).  The
+ * the catalog, so the job role's search_path cannot bear on it), and refuse
+ * objects of another version than this library: the calls below would
+ * read their results as this version's.  The
  * caller's memory context is current again on return.
  */
 JobmonBookkeeping *
@@ -120,7 +122,8 @@ jobmon_bookkeeping_setup(void)
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
-	jobmon_extension_lookup(&bk->owner, &schema);
+	(void) jobmon_extension_version_matches(ERROR);
+	jobmon_extension_lookup(&bk->owner, &schema, NULL);
 	bk->schema = MemoryContextStrdup(TopMemoryContext,
 									 quote_identifier(get_namespace_name(schema)));
 	CommitTransactionCommand();

@@ -47,7 +47,8 @@ static void launcher_wake_at_commit(XactEvent event, void *arg);
 /*
  * _worker_launch(run_id bigint, role oid, due_at timestamptz) returns the
  * pid of a new worker that will execute the run as that role, or NULL when
- * no background worker slot is free (the run then waits for the next try).
+ * no background worker slot is free or the extension's objects are of
+ * another version than this library (the run then waits for the next try).
  *
  * Only a superuser may start a process as another role; the dispatcher has
  * already checked that the job's owner may run as that role.
@@ -67,6 +68,9 @@ jobmon_worker_launch(PG_FUNCTION_ARGS)
 				 errmsg("permission denied to start a pg_jobmon worker"),
 				 errdetail("Only a superuser can start a process that runs as another role."),
 				 errhint("CALL jobmon_dispatch() as a superuser, as jobmon_start() schedules it.")));
+
+	if (!jobmon_extension_version_matches(WARNING))
+		PG_RETURN_NULL();
 
 	memset(&args, 0, sizeof(args));
 	args.run_id = PG_GETARG_INT64(0);

@@ -705,7 +705,7 @@ logconn_read_settings(LogconnSettings *settings)
 	int			saved_sec_context;
 	StringInfoData sql;
 
-	jobmon_extension_lookup(&owner, &nspid);
+	jobmon_extension_lookup(&owner, &nspid, NULL);
 
 	settings->owner = GetUserNameFromId(owner, false);
 	settings->schema = pstrdup(quote_identifier(get_namespace_name(nspid)));

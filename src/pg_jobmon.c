@@ -48,7 +48,8 @@
  * declares the SQL side of each.
  *
  * This file holds what the shared library needs exactly once, and the
- * look-up of the extension itself, which several of them need.
+ * look-up of the extension itself, which several of them need, with the
+ * check that its objects are of this library's version.
  *
  *-------------------------------------------------------------------------
  */
@@ -58,11 +59,18 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/pg_extension.h"
+#include "commands/dbcommands.h"
 #include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/rel.h"
 
 #include "pg_jobmon.h"
+
+#ifndef PG_JOBMON_VERSION
+#error "PG_JOBMON_VERSION must name the extension version (the Makefile defines it)"
+#endif
 
 #if PG_VERSION_NUM < 150000
 #error "pg_jobmon needs PostgreSQL 15 or later"
@@ -74,19 +82,24 @@ PG_MODULE_MAGIC_EXT(.name = "pg_jobmon");
 PG_MODULE_MAGIC;
 #endif
 
+PG_FUNCTION_INFO_V1(jobmon_library_version);
+
 /*
  * The owner and the schema of the pg_jobmon extension in this database,
- * read from the catalog, not by SQL: no search_path of the caller (a
- * worker runs as a job's role) can bear on which extension is found.
- * Needs a transaction; raises an error when the extension is not there.
+ * and its version (palloc'd) unless version is NULL, read from the
+ * catalog, not by SQL: no search_path of the caller (a worker runs as a
+ * job's role) can bear on which extension is found.  Needs a transaction;
+ * raises an error when the extension is not there.
  */
 void
-jobmon_extension_lookup(Oid *owner, Oid *schema)
+jobmon_extension_lookup(Oid *owner, Oid *schema, char **version)
 {
 	Relation	rel;
 	ScanKeyData key;
 	SysScanDesc scan;
 	HeapTuple	tuple;
+	Datum		datum;
+	bool		isnull;
 
 	rel = table_open(ExtensionRelationId, AccessShareLock);
 	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber,
@@ -99,6 +112,55 @@ jobmon_extension_lookup(Oid *owner, Oid *schema)
 				 errmsg("extension \"pg_jobmon\" is not installed in this database")));
 	*owner = ((Form_pg_extension) GETSTRUCT(tuple))->extowner;
 	*schema = ((Form_pg_extension) GETSTRUCT(tuple))->extnamespace;
+	if (version != NULL)
+	{
+		datum = heap_getattr(tuple, Anum_pg_extension_extversion,
+							 RelationGetDescr(rel), &isnull);
+		*version = isnull ? pstrdup("") : TextDatumGetCString(datum);
+	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
+}
+
+/*
+ * Whether the installed extension's objects are of this library's version.
+ * Between the installation of a new library (a package upgrade) and ALTER
+ * EXTENSION pg_jobmon UPDATE, the library would read what the older
+ * objects return as if they were its own: no run starts then.  A mismatch
+ * is reported at elevel (ERROR in a worker; WARNING, once per process, in
+ * the dispatcher, which goes on); returns whether the versions match.
+ */
+bool
+jobmon_extension_version_matches(int elevel)
+{
+	static bool warned = false;
+	Oid			owner;
+	Oid			schema;
+	char	   *version;
+	bool		matches;
+
+	jobmon_extension_lookup(&owner, &schema, &version);
+	matches = strcmp(version, PG_JOBMON_VERSION) == 0;
+	if (!matches)
+	{
+		ereport(elevel < ERROR && warned ? DEBUG1 : elevel,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("pg_jobmon library version %s does not match the extension version %s in database \"%s\"",
+						PG_JOBMON_VERSION, version, get_database_name(MyDatabaseId)),
+				 errdetail("No run starts until they match; the runs that are due wait."),
+				 errhint("Run ALTER EXTENSION pg_jobmon UPDATE in that database.")));
+		warned = true;
+	}
+	pfree(version);
+	return matches;
+}
+
+/*
+ * _library_version() returns the version of the loaded library, which
+ * jobmon_status() compares with the installed extension's.
+ */
+Datum
+jobmon_library_version(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(cstring_to_text(PG_JOBMON_VERSION));
 }

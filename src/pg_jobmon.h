@@ -37,7 +37,8 @@ extern void jobmon_job_context_set_run(int64 run_id);
 extern Interval *jobmon_job_context_resubmit(void);
 
 /* pg_jobmon.c: the extension itself */
-extern void jobmon_extension_lookup(Oid *owner, Oid *schema);
+extern void jobmon_extension_lookup(Oid *owner, Oid *schema, char **version);
+extern bool jobmon_extension_version_matches(int elevel);
 
 /* api.c: who is calling */
 extern Oid	jobmon_caller_id(void);

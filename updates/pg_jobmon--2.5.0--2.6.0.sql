@@ -168,3 +168,54 @@ REVOKE ALL ON FUNCTION @extschema@._pg_cron_database() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@._pg_cron_schedule_calls() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@._pg_cron_missing() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@._dispatch_status_message(boolean, @extschema@.jobmon_dispatcher_state, text) FROM PUBLIC;
+
+-- A terminated worker's step (issue 13, item 3): the dispatcher closes the
+-- step the worker was in with its run, and leaves to its next pass a run
+-- whose worker wrote its log after the pass began (no negative duration).
+
+CREATE OR REPLACE FUNCTION @extschema@._runs_close_orphaned() RETURNS integer
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_run    @extschema@.jobmon_run;
+    v_status text;
+    v_reason text;
+    v_retry_at timestamptz;
+    v_count  integer := 0;
+BEGIN
+    FOR v_run IN
+        SELECT r.* FROM @extschema@.jobmon_run r
+        WHERE r.status IN ('starting', 'running')
+          AND r.started_at < now() - interval '1 second'
+          AND NOT @extschema@._run_worker_alive(r.pid, r.started_at, r.status)
+          AND NOT EXISTS (SELECT FROM @extschema@.job_log l WHERE l.job_id = r.log_id AND l.start_time > now())
+          AND NOT EXISTS (SELECT FROM @extschema@.job_detail d WHERE d.job_id = r.log_id AND d.start_time > now())
+        FOR UPDATE OF r
+    LOOP
+        IF v_run.reason LIKE 'terminated after max_run_time%' THEN
+            v_status := 'timeout';
+            v_reason := v_run.reason;
+        ELSE
+            v_status := 'failure';
+            v_reason := format('worker process %s ended without finishing the run (terminated, crashed or restarted)',
+                               coalesce(v_run.pid::text, '(never started)'));
+        END IF;
+        UPDATE @extschema@.jobmon_run r SET status = v_status, reason = v_reason, finished_at = now()
+        WHERE r.run_id = v_run.run_id;
+        v_retry_at := @extschema@._run_retry(v_run, v_status);
+        IF v_run.log_id IS NOT NULL AND EXISTS (SELECT FROM @extschema@.job_log l
+                                                WHERE l.job_id = v_run.log_id AND l.end_time IS NULL) THEN
+            PERFORM @extschema@._log_step_close(d.step_id, 'CRITICAL', v_reason)
+            FROM @extschema@.job_detail d WHERE d.job_id = v_run.log_id AND d.end_time IS NULL;
+            PERFORM @extschema@._log_step_close(@extschema@._log_step_open(v_run.log_id, 'worker vanished'),
+                                              'CRITICAL', v_reason);
+            PERFORM @extschema@._run_log_close(v_run, v_status, v_retry_at);
+        END IF;
+        PERFORM @extschema@._dependants_notify(v_run.job_id);
+        v_count := v_count + 1;
+    END LOOP;
+    RETURN v_count;
+END
+$$;
+

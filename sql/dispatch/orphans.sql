@@ -22,7 +22,10 @@ $$;
 
 -- Close runs whose worker is gone (terminated, crashed, server restart):
 -- each once, as failed with the reason, or as timed out when the dispatcher
--- terminated it for running past max_run_time.
+-- terminated it for running past max_run_time.  The step the worker was in
+-- is closed with the run, never left open.  Everything is closed at now(),
+-- the start of this pass: a run whose worker wrote its log after that is
+-- left to the next pass, so that no duration comes out negative.
 CREATE FUNCTION @extschema@._runs_close_orphaned() RETURNS integer
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
@@ -39,6 +42,8 @@ BEGIN
         WHERE r.status IN ('starting', 'running')
           AND r.started_at < now() - interval '1 second'
           AND NOT @extschema@._run_worker_alive(r.pid, r.started_at, r.status)
+          AND NOT EXISTS (SELECT FROM @extschema@.job_log l WHERE l.job_id = r.log_id AND l.start_time > now())
+          AND NOT EXISTS (SELECT FROM @extschema@.job_detail d WHERE d.job_id = r.log_id AND d.start_time > now())
         FOR UPDATE OF r
     LOOP
         IF v_run.reason LIKE 'terminated after max_run_time%' THEN
@@ -54,6 +59,8 @@ BEGIN
         v_retry_at := @extschema@._run_retry(v_run, v_status);
         IF v_run.log_id IS NOT NULL AND EXISTS (SELECT FROM @extschema@.job_log l
                                                 WHERE l.job_id = v_run.log_id AND l.end_time IS NULL) THEN
+            PERFORM @extschema@._log_step_close(d.step_id, 'CRITICAL', v_reason)
+            FROM @extschema@.job_detail d WHERE d.job_id = v_run.log_id AND d.end_time IS NULL;
             PERFORM @extschema@._log_step_close(@extschema@._log_step_open(v_run.log_id, 'worker vanished'),
                                               'CRITICAL', v_reason);
             PERFORM @extschema@._run_log_close(v_run, v_status, v_retry_at);

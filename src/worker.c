@@ -125,6 +125,33 @@ worker_wait_until(TimestampTz due_at)
 }
 
 /*
+ * A job's error, which the worker catches to record it, also goes to the
+ * server log, as a job's error would in a session of its own: log-based
+ * alerting sees it.  Logged as LOG, with the error's SQLSTATE, so that it
+ * reaches the log at the default log_min_messages.
+ */
+static void
+worker_log_failure(const JobmonRun *run)
+{
+	int			i;
+
+	for (i = 0; i < run->def.ncommands; i++)
+	{
+		const ErrorData *e = run->results[i].error;
+
+		if (e == NULL)
+			continue;
+		ereport(LOG,
+				(errcode(e->sqlerrcode),
+				 errmsg("pg_jobmon job " INT64_FORMAT " failed in run " INT64_FORMAT ": %s",
+						run->def.job_id, run->run_id, e->message),
+				 e->detail ? errdetail_internal("%s", e->detail) : 0,
+				 e->hint ? errhint("%s", e->hint) : 0));
+		return;
+	}
+}
+
+/*
  * Execute run, which has started; returns whether the worker has started a
  * next run, which is then in run.
  */
@@ -160,6 +187,8 @@ worker_run_one(JobmonBookkeeping *bk, JobmonRun *run, TimeoutId timeout_id)
 	else
 		end.outcome = "failure";
 
+	if (!ok && !stopped)
+		worker_log_failure(run);
 	if (!ok && !stopped && def->onrollback != NULL && !jobmon_run_onrollback(bk, run))
 		end.reason = "onrollback failed too (double fault)";
 

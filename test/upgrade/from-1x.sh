@@ -41,7 +41,7 @@ done
 
 partman=""
 [ -f "$sharedir/pg_partman.control" ] && partman=yes
-checks=11
+checks=12
 n=0 failed=0
 echo "# upgrade test: pg_jobmon 1.x databases updated to $current in place"
 echo "1..$((1 + checks * $(echo $releases | wc -w)))"
@@ -128,6 +128,9 @@ for v in $releases; do
 		cat "$w/before.err" "$w/after.err"
 		[ -s "$w/before" ] || echo "no facts read"
 		diff -u --label "$v before" --label "$v after" "$w/before" "$w/after"
+		views="jobmon.running_report, reports.failed_runs, reports.failed_steps, reports.failing_jobs, reports.job_runs, reports.jobs_per_day, reports.refreshed_by, reports.worst"
+		grep -qx "NOTICE:  views on pg_jobmon's objects are re-created on pg_jobmon 2.x's: $views" "$w/update.out" ||
+			echo "no NOTICE naming the re-created views"
 	} > "$w/facts.diff"
 	check "$v: rows and ids, sequence positions, status texts, grants, index and user views (definitions, owners, options, grants, comments, results) kept" "$w/facts.diff"
 
@@ -226,7 +229,17 @@ for v in $releases; do
 		echo "$got" | diag
 	fi
 
-	# 10. mimeo's logging calls: the jobmon schema found through pg_extension,
+	# 10. A materialized view is filled anew by its owner, not by the
+	# superuser running the update (its query could call the owner's code).
+	got=$(q -A -t -d "$db" -c "SELECT who FROM reports.refreshed_by" 2>&1)
+	if [ "$got" = jobmon_1x_reporter ]; then
+		ok "$v: a materialized view is filled anew as its owner"
+	else
+		not_ok "$v: a materialized view is filled anew as its owner"
+		echo "filled as: $got" | diag
+	fi
+
+	# 11. mimeo's logging calls: the jobmon schema found through pg_extension,
 	# put on search_path, unqualified calls with typed variables, and
 	# qualified calls built with format() from untyped literals.
 	q -A -t -d "$db" > "$w/mimeo" 2>&1 <<-'SQL'
@@ -267,7 +280,7 @@ for v in $releases; do
 		diag < "$w/mimeo"
 	fi
 
-	# 11. pg_partman's maintenance logs after the update.
+	# 12. pg_partman's maintenance logs after the update.
 	if [ -z "$partman" ]; then
 		ok "$v: pg_partman's maintenance logs after the update # SKIP pg_partman is not installed"
 	else

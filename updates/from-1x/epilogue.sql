@@ -52,7 +52,7 @@ BEGIN
     -- extension's: pg_init_privs is put back as it was before them, so
     -- that pg_dump dumps them as it dumps grants made after CREATE EXTENSION.
     INSERT INTO _pg_jobmon_1x.init_privs SELECT * FROM pg_init_privs;
-    FOR v_stmt IN SELECT r.statement FROM _pg_jobmon_1x.replay r ORDER BY r.seq
+    FOR v_stmt IN SELECT r.statement FROM _pg_jobmon_1x.replay r ORDER BY r.phase, r.seq
     LOOP
         EXECUTE v_stmt.statement;
     END LOOP;

@@ -34,9 +34,12 @@
 
 CREATE SCHEMA _pg_jobmon_1x;
 
--- The statements the epilogue runs, in order, after the rows are in.
+-- The statements the epilogue runs after the rows are in: phase 1 for the
+-- kept tables (grants, users' indexes and triggers), phase 2 for the users'
+-- views, whose owners may need those grants; in order within each.
 CREATE TABLE _pg_jobmon_1x.replay (
     seq        serial PRIMARY KEY,
+    phase      integer NOT NULL,
     statement  text NOT NULL
 );
 
@@ -161,16 +164,16 @@ BEGIN
 
     -- Their definitions, owners, grants, comments, column defaults,
     -- indexes, rules and triggers, shallowest first.
-    FOR v_rel IN SELECT v.oid, v.kind, c.relowner, c.reloptions, c.relkind
+    FOR v_rel IN SELECT v.oid, v.kind, c.relowner, c.reloptions, c.relkind, c.relispopulated
                  FROM _pg_jobmon_1x.views v JOIN pg_class c ON c.oid = v.oid
                  ORDER BY v.depth, v.oid::regclass::text
     LOOP
-        INSERT INTO _pg_jobmon_1x.replay (statement)
-        SELECT s FROM (
+        INSERT INTO _pg_jobmon_1x.replay (phase, statement)
+        SELECT 2, s FROM (
             SELECT 1 AS o, format('CREATE %s %s%s AS %s%s', v_rel.kind, v_rel.oid::regclass,
                           ' WITH (' || array_to_string(v_rel.reloptions, ', ') || ')',
                           rtrim(pg_get_viewdef(v_rel.oid), ';'),
-                          CASE WHEN v_rel.relkind = 'm' THEN ' WITH DATA' END) AS s
+                          CASE WHEN v_rel.relkind = 'm' THEN ' WITH NO DATA' END) AS s
             UNION ALL
             -- Created by this script, it would be the extension's: it is
             -- the user's, as before.
@@ -202,13 +205,23 @@ BEGIN
             FROM pg_description d
             JOIN pg_attribute a ON a.attrelid = d.objoid AND a.attnum = d.objsubid
             WHERE d.classoid = 'pg_class'::regclass AND d.objoid = v_rel.oid AND d.objsubid > 0
+            UNION ALL
+            -- Filled by REFRESH, which runs the query as the view's owner,
+            -- not as the superuser running this update.
+            SELECT 10, format('REFRESH MATERIALIZED VIEW %s', v_rel.oid::regclass)
+            WHERE v_rel.relkind = 'm' AND v_rel.relispopulated
         ) x ORDER BY o, s;
     END LOOP;
 
     -- Drop them, deepest first: they are re-created on 2.3.0's objects.
+    SELECT string_agg(v.oid::regclass::text, ', ' ORDER BY v.oid::regclass::text) INTO v_detail
+    FROM _pg_jobmon_1x.views v;
+    IF v_detail IS NOT NULL THEN
+        RAISE NOTICE 'views on pg_jobmon''s objects are re-created on pg_jobmon 2.x''s: %', v_detail
+            USING DETAIL = 'They keep their definitions, owners, options, grants and comments; materialized views are filled anew.';
+    END IF;
     FOR v_rel IN SELECT v.oid, v.kind FROM _pg_jobmon_1x.views v ORDER BY v.depth DESC, v.oid
     LOOP
-        RAISE NOTICE 'view % will be re-created on pg_jobmon 2.x''s tables', v_rel.oid::regclass;
         EXECUTE format('DROP %s %s', v_rel.kind, v_rel.oid::regclass);
     END LOOP;
 
@@ -218,27 +231,28 @@ BEGIN
     FOR v_rel IN SELECT format('%I.%I', v_schema, k.relname)::regclass AS rel, k.*
                  FROM _pg_jobmon_1x.kept k ORDER BY k.relname
     LOOP
-        INSERT INTO _pg_jobmon_1x.replay (statement)
-        SELECT g FROM _pg_jobmon_1x.grant_statements(v_rel.rel, 'TABLE') g;
-        INSERT INTO _pg_jobmon_1x.replay (statement)
-        SELECT g FROM unnest(v_rel.sequences) s,
+        INSERT INTO _pg_jobmon_1x.replay (phase, statement)
+        SELECT 1, g FROM _pg_jobmon_1x.grant_statements(v_rel.rel, 'TABLE') g;
+        INSERT INTO _pg_jobmon_1x.replay (phase, statement)
+        SELECT 1, g FROM unnest(v_rel.sequences) s,
              _pg_jobmon_1x.grant_statements(format('%I.%I', v_schema, s)::regclass, 'SEQUENCE') g;
-        INSERT INTO _pg_jobmon_1x.replay (statement)
-        SELECT pg_get_indexdef(i.indexrelid)
+        INSERT INTO _pg_jobmon_1x.replay (phase, statement)
+        SELECT 1, pg_get_indexdef(i.indexrelid)
         FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
         WHERE i.indrelid = v_rel.rel AND c.relname <> ALL (v_rel.indexes)
         ORDER BY c.relname;
-        INSERT INTO _pg_jobmon_1x.replay (statement)
-        SELECT pg_get_triggerdef(t.oid)
+        INSERT INTO _pg_jobmon_1x.replay (phase, statement)
+        SELECT 1, pg_get_triggerdef(t.oid)
         FROM pg_trigger t
         WHERE t.tgrelid = v_rel.rel AND NOT t.tgisinternal AND t.tgname <> ALL (v_rel.triggers)
         ORDER BY t.tgname;
     END LOOP;
 
-    -- Monitoring configurations that 2.x's checks refuse.  1.x escalated
-    -- every failure when escalate was 0 or less, as escalate = 1 does, and
-    -- counted a job's failures against a negative sensitivity as against 0:
-    -- the repaired rows keep 1.x's behaviour.
+    -- Monitoring configurations that 2.x's checks refuse.  1.x escalated a
+    -- failure when the failures logged before it, plus one, reached
+    -- escalate, so 0 or less acted as 1; and it alerted when a job's
+    -- failures exceeded sensitivity, so a negative one acted as 0.  The
+    -- repaired rows keep 1.x's behaviour.
     FOR v_row IN
         SELECT c.job_name, c.escalate, c.sensitivity
         FROM @extschema@.job_check_config c
@@ -247,7 +261,7 @@ BEGIN
     LOOP
         IF v_row.escalate <= 0 THEN
             RAISE NOTICE 'job_check_config: escalate of job "%" changed from % to 1', v_row.job_name, v_row.escalate
-                USING DETAIL = 'pg_jobmon 2.x requires escalate to be NULL or greater than 0; pg_jobmon 1.x escalated every failure when it was 0 or less, as 1 does.';
+                USING DETAIL = 'pg_jobmon 2.x requires escalate to be NULL or greater than 0; pg_jobmon 1.x escalated with 0 or less as it did with 1.';
         END IF;
         IF v_row.sensitivity < 0 THEN
             RAISE NOTICE 'job_check_config: sensitivity of job "%" changed from % to 0', v_row.job_name, v_row.sensitivity

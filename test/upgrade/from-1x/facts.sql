@@ -40,6 +40,11 @@ FROM pg_attribute a
 WHERE a.attrelid IN ('jobmon.job_log'::regclass, 'jobmon.job_detail'::regclass) AND a.attacl IS NOT NULL
 ORDER BY 1;
 SELECT format('index %s', pg_get_indexdef('jobmon.job_log_owner_idx'::regclass));
+SELECT format('trigger %s', pg_get_triggerdef(t.oid))
+FROM pg_trigger t WHERE t.tgrelid = 'jobmon.job_log'::regclass AND t.tgname = 'count_new_jobs';
+SELECT format('default %s.%s: %s', d.adrelid::regclass, a.attname, pg_get_expr(d.adbin, d.adrelid))
+FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+WHERE d.adrelid = 'jobmon.running_report'::regclass;
 SELECT format('view %s (%s): owner %s, options %s, grants %s, comment %L, column comments %s, definition %s',
               c.oid::regclass, c.relkind, pg_get_userbyid(c.relowner), c.reloptions, c.relacl,
               obj_description(c.oid, 'pg_class'),

@@ -40,3 +40,18 @@ CREATE UNIQUE INDEX jobs_per_day_day ON reports.jobs_per_day (day);
 GRANT SELECT ON reports.jobs_per_day TO jobmon_1x_reader;
 CREATE VIEW jobmon.running_report AS
     SELECT job_id, job_name, start_time FROM jobmon.job_log WHERE end_time IS NULL;
+ALTER VIEW jobmon.running_report ALTER COLUMN job_name SET DEFAULT 'ADDED BY HAND';
+CREATE FUNCTION reports.count_new_jobs() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER count_new_jobs AFTER INSERT ON jobmon.job_log
+FOR EACH STATEMENT EXECUTE FUNCTION reports.count_new_jobs();
+-- A materialized view of an unprivileged role: the update must fill it
+-- anew as that role, never as the superuser running the update.
+SET ROLE jobmon_1x_reporter;
+CREATE FUNCTION reports.caller() RETURNS name LANGUAGE sql STABLE AS 'SELECT current_user';
+CREATE MATERIALIZED VIEW reports.refreshed_by AS
+    SELECT reports.caller() AS who, count(*) AS jobs FROM jobmon.job_log;
+RESET ROLE;

@@ -4,7 +4,7 @@
 # the extension installed).
 #
 # pg_jobmon 1.x is not installed anywhere: test/upgrade/v1/ describes its
-# catalog (1.3.3's install script, and the 1.4.1 and 1.5.0 changes to it),
+# catalog (1.3.0's install script, and the changes of 1.3.3, 1.4.1 and 1.5.0),
 # copied into the server's extension directory for this run only.  For each
 # release, a database at that release gets a realistic log and what its users
 # add (from-1x/data-1x.sql, from-1x/users.sql), then ALTER EXTENSION pg_jobmon
@@ -23,7 +23,7 @@ cd "$top" || exit 1
 ext=pg_jobmon
 current=$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" $ext.control)
 sharedir=$(${PG_CONFIG:-pg_config} --sharedir)/extension
-releases="1.5.0 1.4.1 1.3.3"
+releases="1.5.0 1.4.1 1.3.3 1.3.0"
 . "$dir/lib.sh"
 
 sudo=""

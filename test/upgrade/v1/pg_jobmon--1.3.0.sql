@@ -1,11 +1,11 @@
--- Test fixture: pg_jobmon 1.3.3's catalog, written for test/upgrade/from-1x.sh
+-- Test fixture: pg_jobmon 1.3.0's catalog, written for test/upgrade/from-1x.sh
 -- from the facts of that release (its tables, columns, constraints, indexes,
 -- sequences, pg_dump marks, triggers and function signatures).  It is not
 -- pg_jobmon 1.x: the logging functions write directly instead of over
 -- dblink, the other functions are stubs.  Installed into the server's
 -- extension directory only while the test runs.
 
-\echo Use "CREATE EXTENSION pg_jobmon VERSION '1.3.3'" to load this file. \quit
+\echo Use "CREATE EXTENSION pg_jobmon VERSION '1.3.0'" to load this file. \quit
 
 -- Tables, as 1.x creates them (names unqualified: the script's search_path
 -- puts them in the extension's schema).
@@ -85,7 +85,8 @@ CREATE TABLE job_status_text (
     alert_text text NOT NULL,
     CONSTRAINT job_status_text_alert_code_pkey PRIMARY KEY (alert_code)
 );
-SELECT pg_catalog.pg_extension_config_dump('job_status_text', 'WHERE alert_code NOT IN (1,2,3)');
+-- 1.3.0 to 1.3.2 dump the whole table (pg_jobmon--1.3.0--1.3.3.sql).
+SELECT pg_catalog.pg_extension_config_dump('job_status_text', '');
 INSERT INTO job_status_text (alert_code, alert_text) VALUES (1, 'OK'), (2, 'WARNING'), (3, 'CRITICAL');
 
 -- Functions, with 1.x's signatures.

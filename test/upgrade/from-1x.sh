@@ -132,7 +132,7 @@ for v in $releases; do
 		grep -qx "NOTICE:  views on pg_jobmon's objects are re-created on pg_jobmon 2.x's: $views" "$w/update.out" ||
 			echo "no NOTICE naming the re-created views"
 	} > "$w/facts.diff"
-	check "$v: rows and ids, sequence positions, status texts, grants, index and user views (definitions, owners, options, grants, comments, results) kept" "$w/facts.diff"
+	check "$v: rows and ids, sequence positions, status texts, grants, added index, constraint and trigger, and user views (definitions, owners, options, grants, comments, results) kept" "$w/facts.diff"
 
 	# 3. Configurations repaired, a NOTICE each.
 	{

@@ -15,8 +15,8 @@
 -- What is kept: every row of job_log, job_detail, job_check_log,
 -- job_check_config and job_status_text with its ids (custom alert texts,
 -- codes 1 to 3 included), the sequence positions, the grants on those tables
--- and sequences (column grants too), indexes and triggers users added to
--- them, and the views and materialized views users built on pg_jobmon's
+-- and sequences (column grants too), constraints, indexes and triggers users
+-- added to them, and the views and materialized views users built on pg_jobmon's
 -- objects (views on those views too) with their owners, options, grants,
 -- comments, indexes, rules and triggers.  What goes: dblink_mapping_jobmon
 -- (its stored password with it) and 1.x's functions; a NOTICE says what
@@ -46,20 +46,21 @@ CREATE TABLE _pg_jobmon_1x.replay (
 -- 1.x's tables that 2.3.0 has too (same columns), with their sequences and
 -- the indexes and triggers 1.x gave them; anything else on them is a user's.
 CREATE TABLE _pg_jobmon_1x.kept (
-    relname    name PRIMARY KEY,
-    sequences  name[] NOT NULL,
-    indexes    name[] NOT NULL,
-    triggers   name[] NOT NULL
+    relname      name PRIMARY KEY,
+    sequences    name[] NOT NULL,
+    constraints  name[] NOT NULL,
+    indexes      name[] NOT NULL,
+    triggers     name[] NOT NULL
 );
 INSERT INTO _pg_jobmon_1x.kept VALUES
-    ('job_log', '{job_log_job_id_seq}',
-     '{job_log_job_id_pkey,job_log_job_name_idx,job_log_start_time_idx,job_log_status_idx,job_log_pid_idx}',
+    ('job_log', '{job_log_job_id_seq}', '{job_log_job_id_pkey}',
+     '{job_log_job_name_idx,job_log_start_time_idx,job_log_status_idx,job_log_pid_idx}',
      '{trg_job_monitor}'),
-    ('job_detail', '{job_detail_step_id_seq}',
-     '{job_detail_step_id_pkey,job_detail_job_id_idx}', '{}'),
-    ('job_check_log', '{}', '{}', '{job_check_log_escalate_trig}'),
-    ('job_check_config', '{}', '{job_check_config_job_name_pkey}', '{}'),
-    ('job_status_text', '{}', '{job_status_text_alert_code_pkey}', '{}');
+    ('job_detail', '{job_detail_step_id_seq}', '{job_detail_step_id_pkey,job_detail_job_id_fkey}',
+     '{job_detail_job_id_idx}', '{}'),
+    ('job_check_log', '{}', '{}', '{}', '{job_check_log_escalate_trig}'),
+    ('job_check_config', '{}', '{job_check_config_job_name_pkey}', '{}', '{}'),
+    ('job_status_text', '{}', '{job_status_text_alert_code_pkey}', '{}', '{}');
 
 -- pg_init_privs as 2.3.0's objects leave it: GRANTs run by an extension's
 -- script are recorded there as the extension's own privileges, which
@@ -226,8 +227,8 @@ BEGIN
     END LOOP;
 
     -- The kept tables' and sequences' grants, and what users added to the
-    -- tables: indexes and triggers (re-created after the rows are copied,
-    -- so that the triggers do not fire on the copy).
+    -- tables: constraints, indexes and triggers (re-created after the rows
+    -- are copied, so that the triggers do not fire on the copy).
     FOR v_rel IN SELECT format('%I.%I', v_schema, k.relname)::regclass AS rel, k.*
                  FROM _pg_jobmon_1x.kept k ORDER BY k.relname
     LOOP
@@ -237,9 +238,17 @@ BEGIN
         SELECT 1, g FROM unnest(v_rel.sequences) s,
              _pg_jobmon_1x.grant_statements(format('%I.%I', v_schema, s)::regclass, 'SEQUENCE') g;
         INSERT INTO _pg_jobmon_1x.replay (phase, statement)
+        SELECT 1, format('ALTER TABLE %s ADD CONSTRAINT %I %s', v_rel.rel, n.conname,
+                         pg_get_constraintdef(n.oid))
+        FROM pg_constraint n
+        WHERE n.conrelid = v_rel.rel AND n.conname <> ALL (v_rel.constraints)
+        ORDER BY n.contype DESC, n.conname;
+        INSERT INTO _pg_jobmon_1x.replay (phase, statement)
         SELECT 1, pg_get_indexdef(i.indexrelid)
         FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
         WHERE i.indrelid = v_rel.rel AND c.relname <> ALL (v_rel.indexes)
+          AND NOT EXISTS (SELECT FROM pg_constraint n WHERE n.conindid = i.indexrelid
+                                                        AND n.conrelid = v_rel.rel)
         ORDER BY c.relname;
         INSERT INTO _pg_jobmon_1x.replay (phase, statement)
         SELECT 1, pg_get_triggerdef(t.oid)

@@ -40,6 +40,8 @@ FROM pg_attribute a
 WHERE a.attrelid IN ('jobmon.job_log'::regclass, 'jobmon.job_detail'::regclass) AND a.attacl IS NOT NULL
 ORDER BY 1;
 SELECT format('index %s', pg_get_indexdef('jobmon.job_log_owner_idx'::regclass));
+SELECT format('constraint %s: %s', conname, pg_get_constraintdef(oid))
+FROM pg_constraint WHERE conrelid = 'jobmon.job_log'::regclass AND conname = 'job_log_pid_positive';
 SELECT format('trigger %s', pg_get_triggerdef(t.oid))
 FROM pg_trigger t WHERE t.tgrelid = 'jobmon.job_log'::regclass AND t.tgname = 'count_new_jobs';
 SELECT format('default %s.%s: %s', d.adrelid::regclass, a.attname, pg_get_expr(d.adbin, d.adrelid))

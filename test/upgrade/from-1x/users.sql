@@ -1,7 +1,8 @@
 -- What users built on pg_jobmon's tables (test/upgrade/from-1x.sh): grants,
--- an index, views (one in the extension's schema, one on a function, views
--- on views, a materialized view).  Run on the 1.x database before the update
--- and on the fresh install it is compared with.  The roles exist already.
+-- an index, a constraint, a trigger, views (one in the extension's schema,
+-- one on a function, views on views, materialized views).  Run on the 1.x
+-- database before the update and on the fresh install it is compared with.
+-- The roles exist already.
 SET client_min_messages = warning;
 
 GRANT USAGE ON SCHEMA jobmon TO jobmon_1x_reader, jobmon_1x_reporter;
@@ -13,6 +14,7 @@ GRANT SELECT, UPDATE ON jobmon.job_check_config TO jobmon_1x_reporter;
 GRANT SELECT ON jobmon.job_status_text TO PUBLIC;
 GRANT USAGE ON SEQUENCE jobmon.job_log_job_id_seq TO jobmon_1x_reporter;
 CREATE INDEX job_log_owner_idx ON jobmon.job_log (owner);
+ALTER TABLE jobmon.job_log ADD CONSTRAINT job_log_pid_positive CHECK (pid > 0);
 
 CREATE SCHEMA reports AUTHORIZATION jobmon_1x_reporter;
 GRANT USAGE ON SCHEMA reports TO jobmon_1x_reader;

@@ -69,6 +69,18 @@ $$;
 GRANT pg_monitor TO jobmon_1x_reader, jobmon_1x_reporter;
 SQL
 
+# partman_setup DB: pg_partman as its users had it with 1.x: it finds jobmon
+# through pg_extension and logs its maintenance there.
+partman_setup() {
+	q -d "$1" <<-'SQL'
+	SET client_min_messages = warning;
+	CREATE SCHEMA partman;
+	CREATE EXTENSION pg_partman SCHEMA partman;
+	CREATE TABLE public.events (id bigint, at timestamptz NOT NULL) PARTITION BY RANGE (at);
+	SELECT partman.create_parent('public.events', 'at', 'native', 'daily', p_premake := 2, p_jobmon := true);
+	SQL
+}
+
 # The fresh install to compare with, given the same user objects.
 fresh=${ext}_from_1x_fresh
 if create_db "$fresh" > "$work/fresh.err" 2>&1 &&
@@ -86,23 +98,13 @@ for v in $releases; do
 	w=$work/$v
 	mkdir -p "$w"
 	if ! { create_db "$db" "$v" &&
-		q -d "$db" -f test/upgrade/from-1x/data-1x.sql; } > "$w/setup.err" 2>&1; then
+		q -d "$db" -f test/upgrade/from-1x/data-1x.sql &&
+		{ [ -z "$partman" ] || partman_setup "$db"; } &&
+		q -d "$db" -f test/upgrade/from-1x/users.sql; } > "$w/setup.err" 2>&1; then
 		for i in $(seq $checks); do not_ok "$v: could not create the $v database"; done
 		diag < "$w/setup.err"
 		continue
 	fi
-	if [ -n "$partman" ]; then
-		# pg_partman as its users had it with 1.x: it finds jobmon through
-		# pg_extension and logs its maintenance there.
-		q -d "$db" >> "$w/setup.err" 2>&1 <<-'SQL'
-		SET client_min_messages = warning;
-		CREATE SCHEMA partman;
-		CREATE EXTENSION pg_partman SCHEMA partman;
-		CREATE TABLE public.events (id bigint, at timestamptz NOT NULL) PARTITION BY RANGE (at);
-		SELECT partman.create_parent('public.events', 'at', 'native', 'daily', p_premake := 2, p_jobmon := true);
-		SQL
-	fi
-	q -d "$db" -f test/upgrade/from-1x/users.sql >> "$w/setup.err" 2>&1
 	q -A -t -d "$db" -f test/upgrade/from-1x/facts.sql > "$w/before" 2> "$w/before.err"
 	before_seq=$(q -A -t -d "$db" -c "SELECT last_value FROM jobmon.job_log_job_id_seq")
 	before_step=$(q -A -t -d "$db" -c "SELECT last_value FROM jobmon.job_detail_step_id_seq")

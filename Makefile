@@ -35,13 +35,28 @@ PG_CPPFLAGS += -DPG_JOBMON_VERSION=\"$(EXTVERSION)\"
 # in contrib/dblink and postgres_fdw.
 PG_CPPFLAGS += -I$(libpq_srcdir)
 SHLIB_LINK_INTERNAL = $(libpq)
-DATA_built   = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA_built   = sql/$(EXTENSION)--$(EXTVERSION).sql $(FROM_1X_SCRIPTS)
 # updates/: the frozen baseline install script (pg_jobmon--2.3.0.sql), the
 # hand-written update scripts after it.  PostgreSQL builds
 # any older version from the baseline and the chain.
 DATA         = $(wildcard updates/$(EXTENSION)--*.sql)
 DOCS         = doc/pg_jobmon.md doc/scheduler.md
 EXTRA_CLEAN  = sql/$(EXTENSION)--*.sql
+
+# pg_jobmon 1.x: ALTER EXTENSION pg_jobmon UPDATE turns a 1.x database into
+# 2.3.0, the frozen baseline, and the update scripts after it carry it on.
+# One conversion serves every 1.x release in FROM_1X_VERSIONS (their catalogs
+# differ in nothing it depends on), but PostgreSQL needs it under each
+# release's name: sql/pg_jobmon--<1.x>--2.3.0.sql, generated (and cleaned)
+# like the install script.  It is assembled from FROM_1X_SOURCES: the
+# prologue that sets 1.x's objects aside, the baseline's body (without its
+# \echo line), which stays the one home of every 2.3.0 object, and the
+# epilogue that moves the rows, grants and user views in.
+FROM_1X_VERSIONS = 1.3.0 1.3.1 1.3.2 1.3.3 1.4.0 1.4.1 1.5.0
+FROM_1X_BASE     = 2.3.0
+FROM_1X_SOURCES  = updates/from-1x/prologue.sql updates/$(EXTENSION)--$(FROM_1X_BASE).sql \
+	updates/from-1x/epilogue.sql
+FROM_1X_SCRIPTS  = $(foreach v,$(FROM_1X_VERSIONS),sql/$(EXTENSION)--$(v)--$(FROM_1X_BASE).sql)
 
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 ifeq ($(PGXS),)
@@ -65,6 +80,11 @@ endif
 
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(EXTENSION).control Makefile
 	cat $(SQL_SOURCES) > $@
+
+$(FROM_1X_SCRIPTS): $(FROM_1X_SOURCES) Makefile
+	{ cat updates/from-1x/prologue.sql; \
+	  sed '/^\\echo /d' updates/$(EXTENSION)--$(FROM_1X_BASE).sql; \
+	  cat updates/from-1x/epilogue.sql; } > $@
 
 .PHONY: deps test demo bench fuzz start stop psql
 

@@ -24,6 +24,7 @@ case "$bindir" in
 		"postgresql-contrib"			# dblink
 		"postgresql-$PG_MAJOR-cron"
 		"postgresql-$PG_MAJOR-pgtap"
+		"postgresql-$PG_MAJOR-partman"	# logs to pg_jobmon: test/upgrade/from-1x.sh
 	)
 	;;
 *)

@@ -50,8 +50,9 @@
 #                                     pg_cron is loaded (not on a server built
 #                                     without it); otherwise skip it
 #   <!-- doc-test: output -->         (block) the next fence (``` or ```text)
-#                                     is the output of the last statement of
-#                                     the ```sql block before it; compared as
+#                                     is the output of the last SQL statement
+#                                     (not psql command) of the ```sql block
+#                                     before it; compared as
 #                                     "-- =>" lines are ("-[ RECORD n ]"
 #                                     lines of expanded output are ignored)
 use strict;
@@ -358,7 +359,7 @@ sub check_block {
 		}
 		my @got = @{$out->{$id} // []};
 		my @msgs = map { s/^psql:[^:]*:\d+: //r } @{$err->{$id} // []};
-		$last_out = \@got;
+		$last_out = \@got if $st->{kind} eq 'sql';
 		my @expect = @{$st->{expect}};
 		if (@expect && $expect[0] =~ /^ERROR\s+(\w{5})\b/) {
 			my $want = $1;

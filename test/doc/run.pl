@@ -7,7 +7,8 @@
 # Needs a running cluster reached through the PG* variables (tools/run.sh
 # sets them), connecting as a superuser.  Prints TAP: one test per ```sql
 # block, "ok N - PAGE block B (line L)"; a failure names the page, block,
-# line and statement and gives the error, e.g.
+# line and statement and gives the error (on standard error, so that
+# "prove test/doc/run.pl" shows it), e.g.
 #
 #   not ok 7 - doc/scheduler.md block 5 (line 249)
 #   #   line 250: SELECT jobmon.run_job(:purge_id) AS run_id \gset
@@ -17,7 +18,7 @@
 #   Each page runs in one psql session (so \gset variables and the objects
 #   of one example carry over to the next), in a database of its own that is
 #   created empty before the page and dropped after it, with TimeZone UTC and
-#   statement_timeout 2 minutes; the page as a whole is stopped after
+#   statement_timeout 5 minutes; the page as a whole is stopped after
 #   10 minutes.  After the page the runner also unschedules the pg_cron jobs
 #   of that database, drops the roles the page created, and at the very end
 #   drops pg_cron from the cron database if a page created it there.
@@ -68,6 +69,7 @@ my $END   = '@@doc-test end';
 my $top = $0 =~ m{^(.*)/test/doc/[^/]+$} ? $1 : '.';
 chdir $top or die "cannot chdir to $top: $!";
 my @pages = @ARGV ? @ARGV : @PAGES;
+$| = 1;
 my $tmp = tempdir('pg_jobmon-doc-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 
 # psql on the maintenance database; returns its output, dies on error.
@@ -335,7 +337,7 @@ sub report {
 	$test++;
 	$failed++ unless $ok;
 	print(($ok ? 'ok' : 'not ok') . " $test - $desc\n");
-	print "#   $_\n" for map { split /\n/ } @diag;
+	print STDERR "#   $_\n" for map { split /\n/ } @diag;
 }
 
 # The verdict on one block, from the streams of its page's run.
@@ -427,7 +429,7 @@ sub run_page {
 	print $fh script($page);
 	close $fh;
 	local $ENV{PGTZ} = 'UTC';
-	local $ENV{PGOPTIONS} = '-c statement_timeout=120s';
+	local $ENV{PGOPTIONS} = '-c statement_timeout=300s';
 	my $rc = run_limited($PAGE_TIMEOUT, "$tmp/out", "$tmp/err",
 		'psql', '-X', '-q', '-A', '-t', '-F', ' | ', '-v', 'ON_ERROR_STOP=0', '-d', $db, '-f', "$tmp/page.sql");
 	my ($out, $status) = by_statement("$tmp/out");

@@ -40,7 +40,7 @@ DATA_built   = sql/$(EXTENSION)--$(EXTVERSION).sql $(FROM_1X_SCRIPTS)
 # hand-written update scripts after it.  PostgreSQL builds
 # any older version from the baseline and the chain.
 DATA         = $(wildcard updates/$(EXTENSION)--*.sql)
-DOCS         = doc/pg_jobmon.md doc/scheduler.md
+DOCS         = doc/getting-started.md doc/pg_jobmon.md doc/scheduler.md doc/cron.md
 EXTRA_CLEAN  = sql/$(EXTENSION)--*.sql
 
 # pg_jobmon 1.x: ALTER EXTENSION pg_jobmon UPDATE turns a 1.x database into
@@ -112,3 +112,18 @@ stop:
 
 psql:
 	tools/cluster.sh psql
+
+# make dist: the release archive for PGXN, pg_jobmon-X.Y.Z.zip, holding
+# pg_jobmon-X.Y.Z/ with the files committed at HEAD (git archive: nothing
+# built, nothing local; .gitattributes leaves out what only the project's
+# CI uses).  It refuses when META.json names another version than the
+# control file, or when the files META.json provides are not committed.
+.PHONY: dist
+dist:
+	@grep -q '"version": "$(EXTVERSION)"' META.json || \
+		{ echo "dist: META.json does not name version $(EXTVERSION)" >&2; exit 1; }
+	@for f in $$(sed -n 's/.*"\(doc\)\{0,1\}file": "\(.*\)".*/\2/p' META.json); do \
+		git cat-file -e HEAD:$$f || { echo "dist: $$f, named in META.json, is not committed" >&2; exit 1; }; \
+	done
+	@git diff --quiet HEAD || echo "dist: uncommitted changes are not in the archive" >&2
+	git archive --format=zip --prefix=$(EXTENSION)-$(EXTVERSION)/ -o $(EXTENSION)-$(EXTVERSION).zip HEAD

@@ -118,7 +118,7 @@ $$;
 -- is shorter than run_retention, the logs of young runs are passed over
 -- once, not read again by every batch.  A job still open in a live
 -- session stops the walk until it closes; one left open by a session that
--- ended is passed over and kept, as job_log_clear() would delete it.
+-- ended is passed over and kept (job_log_clear() deletes such rows).
 -- Returns how many rows it looked at (0: none left to look at now).
 CREATE FUNCTION @extschema@._retention_logged_jobs(p_batch integer) RETURNS integer
 LANGUAGE plpgsql

@@ -281,7 +281,9 @@ END
 $$;
 
 -- A round of batches of p_batch rows, each committed, until nothing old
--- is left or p_until has passed (at least one batch).  p_batches returns
+-- is left or the next batch, as long as the last one, would end after
+-- p_until (at least one batch, so that a busy dispatcher keeps up too:
+-- a pass waits for at most one batch).  p_batches returns
 -- how many batches ran, p_finished whether nothing old is left; then
 -- jobmon_dispatcher_state.retention_at is set, and the dispatcher waits a
 -- minute for the next round.
@@ -293,11 +295,13 @@ CREATE PROCEDURE @extschema@._retention_round(p_until timestamptz, p_batch integ
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    v_path pg_catalog.text := pg_catalog.current_setting('search_path');
+    v_path  pg_catalog.text := pg_catalog.current_setting('search_path');
+    v_start pg_catalog.timestamptz;
 BEGIN
     PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', false);
     p_batches := 0;
     LOOP
+        v_start := clock_timestamp();
         -- A batch lost in a crash is deleted again by the next one.
         PERFORM pg_catalog.set_config('synchronous_commit', 'off', true);
         p_finished := @extschema@._retention_batch(p_batch) = 0;
@@ -306,7 +310,7 @@ BEGIN
             UPDATE @extschema@.jobmon_dispatcher_state s SET retention_at = now();
         END IF;
         COMMIT;
-        EXIT WHEN p_finished OR clock_timestamp() >= p_until;
+        EXIT WHEN p_finished OR clock_timestamp() + (clock_timestamp() - v_start) > p_until;
     END LOOP;
     PERFORM pg_catalog.set_config('search_path', v_path, false);
 END
@@ -397,8 +401,7 @@ BEGIN
         SELECT * INTO v_state FROM @extschema@.jobmon_dispatcher_state;
         COMMIT;
         -- Retention, once a minute, or after every pass while old rows are
-        -- left: in the time until the next pass, at most half a second, and
-        -- at least one batch, so that a busy dispatcher keeps up too.
+        -- left: in the time until the next pass, at most half a second.
         IF v_state.retention_at IS NULL OR v_state.retention_at < now() - interval '1 minute' THEN
             CALL @extschema@._retention_round(least(v_wake, clock_timestamp() + interval '0.5 seconds'),
                                               1000, v_batches, v_finished);

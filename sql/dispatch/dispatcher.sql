@@ -83,8 +83,7 @@ BEGIN
         SELECT * INTO v_state FROM @extschema@.jobmon_dispatcher_state;
         COMMIT;
         -- Retention, once a minute, or after every pass while old rows are
-        -- left: in the time until the next pass, at most half a second, and
-        -- at least one batch, so that a busy dispatcher keeps up too.
+        -- left: in the time until the next pass, at most half a second.
         IF v_state.retention_at IS NULL OR v_state.retention_at < now() - interval '1 minute' THEN
             CALL @extschema@._retention_round(least(v_wake, clock_timestamp() + interval '0.5 seconds'),
                                               1000, v_batches, v_finished);

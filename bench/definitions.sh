@@ -13,8 +13,8 @@
 #      during the run), a thousand per transaction, each thousand timed;
 #   3. the probes of step 1 again, beside those jobs.
 # Figures: ms per call of the first and the last thousand of step 2, and of
-# each function at the two sizes; the baseline of each is its cost at the
-# small size.  Target: the same cost at both sizes (ratio about 1).
+# each function at the two sizes (the median round); the baseline of each
+# is its cost at the small size.  Target: the same cost at both sizes (ratio about 1).
 #
 # Needs the PG* environment of tools/bench.sh (superuser).
 set -euo pipefail
@@ -112,22 +112,25 @@ SELECT format('per call, ms: %s jobs beside the first and %s beside the last tho
 WITH t AS (
     SELECT size::int AS k, ms / calls AS per FROM timing WHERE fn = 'create_job thousand'
 )
-SELECT format('%-56s %8s %8s %8s', '', 'first', 'last', 'last/first')
+SELECT format('%-66s %8s %8s %8s', '', 'first', 'last', 'last/first')
 UNION ALL
-SELECT format('%-56s %8s %8s %8sx', 'create_job, a thousand calls (baseline: first)',
+SELECT format('%-66s %8s %8s %8sx', 'create_job, a thousand calls (baseline: first)',
               round(f.per::numeric, 3), round(l.per::numeric, 3), round((l.per / f.per)::numeric, 2))
 FROM t f, t l
 WHERE f.k = 0 AND l.k = (SELECT max(k) FROM t);
-SELECT format('%-56s %8s %8s %8s', '', current_setting('bench.base') || ' jobs',
+SELECT format('%-66s %8s %8s %8s', '', current_setting('bench.base') || ' jobs',
               current_setting('bench.base')::int + current_setting('bench.jobs')::int, 'ratio');
-SELECT format('%-56s %8s %8s %8sx', fn || format(', %s calls (baseline: %s jobs)', sum(calls) FILTER (WHERE size = 'small'),
-                                                 current_setting('bench.base')),
-              round((sum(ms) FILTER (WHERE size = 'small') / sum(calls) FILTER (WHERE size = 'small'))::numeric, 3),
-              round((sum(ms) FILTER (WHERE size = 'large') / sum(calls) FILTER (WHERE size = 'large'))::numeric, 3),
-              round(((sum(ms) FILTER (WHERE size = 'large') / sum(calls) FILTER (WHERE size = 'large'))
-                    / (sum(ms) FILTER (WHERE size = 'small') / sum(calls) FILTER (WHERE size = 'small')))::numeric, 2))
-FROM timing WHERE fn <> 'create_job thousand' AND size <> 'warm-up'
-GROUP BY fn ORDER BY fn;
+-- The median round, against bursts of other work on the machine.
+WITH r AS (
+    SELECT fn, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms / calls) FILTER (WHERE size = 'small') AS small,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY ms / calls) FILTER (WHERE size = 'large') AS large,
+           count(*) FILTER (WHERE size = 'small') AS rounds, max(calls) AS calls
+    FROM timing WHERE fn <> 'create_job thousand' AND size <> 'warm-up'
+    GROUP BY fn)
+SELECT format('%-66s %8s %8s %8sx', format('%s, median of %s x %s calls (baseline: %s jobs)', fn, rounds, calls,
+                                           current_setting('bench.base')),
+              round(small::numeric, 3), round(large::numeric, 3), round((large / small)::numeric, 2))
+FROM r ORDER BY fn;
 SELECT format('creating %s jobs took %s s in all; target: the same cost per call at both sizes',
               current_setting('bench.jobs'), round((sum(ms) / 1000)::numeric, 1))
 FROM timing WHERE fn = 'create_job thousand';

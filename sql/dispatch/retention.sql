@@ -165,10 +165,14 @@ END
 $$;
 
 -- One batch: at most p_batch rows of the first kind that has old rows.
--- Returns how many rows it deleted or looked at: 0 when none is left.
+-- Returns how many rows it deleted or looked at: 0 when none is left, or
+-- when a row to delete is locked by another transaction (a user's open
+-- UPDATE of an old job_log row): the batch is undone and tried again at
+-- the next round, rather than make the dispatcher wait.
 CREATE FUNCTION @extschema@._retention_batch(p_batch integer) RETURNS integer
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
+SET lock_timeout = '1s'
 AS $$
 DECLARE
     v_count integer;
@@ -184,6 +188,8 @@ BEGIN
         v_count := @extschema@._retention_logged_jobs(p_batch);
     END IF;
     RETURN v_count;
+EXCEPTION WHEN lock_not_available THEN
+    RETURN 0;
 END
 $$;
 

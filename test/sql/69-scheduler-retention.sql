@@ -2,7 +2,8 @@
 -- (finished runs with their logs, skipped fire times, finished one-off
 -- jobs, the audit trail, logged jobs of the logging API); the defaults keep
 -- pg_jobmon 1.x's logged jobs; a round of batches clears a backlog of many
--- batches, and a round whose time is up stops after one batch.
+-- batches, a round whose time is up stops after one batch, and a batch
+-- gives way to a row another transaction holds.
 -- A round commits after each batch: this file commits, names its rows
 -- r69 and deletes them at the end.  Old rows are made by back-dating.
 \ir ../setup.sql
@@ -15,7 +16,7 @@ SELECT jobmon.jobmon_config_reset(s) FROM unnest('{run_retention,audit_retention
 -- stopped: start the walk again.
 UPDATE jobmon.jobmon_dispatcher_state SET log_retention_time = NULL, log_retention_id = NULL;
 
-SELECT plan(31);
+SELECT plan(33);
 
 SELECT results_eq($$SELECT name, value FROM jobmon.jobmon_config_show()
                     WHERE name IN ('run_retention', 'audit_retention', 'log_retention') ORDER BY name$$,
@@ -181,6 +182,29 @@ UPDATE jobmon.job_log SET end_time = now(), status = 'OK' WHERE job_id = :logged
 CALL jobmon._retention_round(clock_timestamp() + interval '10 minutes', 10) \gset
 SELECT is((SELECT count(*)::int FROM jobmon.job_log WHERE job_id = :logged_open), 0,
           'once closed, it is deleted by the next round');
+
+-- A row that another transaction holds: the batch gives way rather than
+-- make the dispatcher wait, and a later round deletes it.
+INSERT INTO jobmon.job_log (owner, job_name, start_time, end_time, status, pid)
+VALUES (current_user, 'R69_PERIODIC', now() - interval '2 hours', now() - interval '2 hours', 'OK', 0)
+RETURNING job_id AS locked_log \gset
+INSERT INTO jobmon.jobmon_run (job_id, job_name, owner, run_as, due_at, status, log_id, started_at, finished_at)
+VALUES (:job, 'r69_periodic', current_user, current_user, now() - interval '2 hours', 'success', :locked_log,
+        now() - interval '2 hours', now() - interval '2 hours')
+RETURNING run_id AS locked_run \gset
+SELECT dblink_connect('r69_lock', format('dbname=%s host=%s port=%s', current_database(),
+    btrim(split_part(current_setting('unix_socket_directories'), ',', 1)), current_setting('port'))) \g /dev/null
+SELECT dblink_exec('r69_lock', 'BEGIN') \g /dev/null
+SELECT * FROM dblink('r69_lock', format('SELECT job_id FROM jobmon.job_log WHERE job_id = %s FOR UPDATE', :locked_log))
+    AS t(job_id bigint) \g /dev/null
+CALL jobmon._retention_round(clock_timestamp() + interval '10 minutes', 10) \gset
+SELECT ok(:'p_finished'::boolean AND EXISTS (SELECT FROM jobmon.jobmon_run WHERE run_id = :locked_run),
+          'a batch that meets a row locked by another transaction gives way: the round ends, the run stays');
+SELECT dblink_exec('r69_lock', 'ROLLBACK') \g /dev/null
+SELECT dblink_disconnect('r69_lock') \g /dev/null
+CALL jobmon._retention_round(clock_timestamp() + interval '10 minutes', 10) \gset
+SELECT is((SELECT count(*)::int FROM jobmon.jobmon_run WHERE run_id = :locked_run), 0,
+          'once the lock is gone, a later round deletes it');
 
 -- A duration longer than time goes back keeps everything rather than fail.
 SELECT jobmon.jobmon_config_set('run_retention', '9999999 days') \g /dev/null

@@ -20,8 +20,8 @@
 # with 100,000 jobs.
 #
 # The 100,000 jobs are created through create_job() in one DO block (about
-# 0.7 ms a job, a minute of the run's 3), then analyzed, as autovacuum soon
-# would; all are dropped with drop_job() at the end.  Needs the PG*
+# 0.5 ms a job, whatever the number of jobs: bench/definitions.sh), then
+# analyzed, as autovacuum soon would; all are dropped with drop_job() at the end.  Needs the PG*
 # environment of tools/bench.sh (superuser, pg_cron preloaded with
 # cron.database_name = 'postgres') and a server on this host, for /proc.
 set -euo pipefail
@@ -104,14 +104,14 @@ FROM w;
 SQL
 	# Stats of the dispatcher's backend reach pg_stat when it exits.
 	sql -F ' ' > "$work/$name.passes" <<'SQL'
-SELECT max(f.calls) FILTER (WHERE f.funcname = '_tick_pass'),
-       round(sum(f.total_time) FILTER (WHERE f.funcname = '_tick_pass')::numeric / n, 2),
-       round(sum(f.total_time) FILTER (WHERE f.funcname = '_tick_dispatch')::numeric / n, 2),
+SELECT max(f.calls) FILTER (WHERE f.funcname = '_dispatch_pass'),
+       round(sum(f.total_time) FILTER (WHERE f.funcname = '_dispatch_pass')::numeric / n, 2),
+       round(sum(f.total_time) FILTER (WHERE f.funcname = '_dispatch_plan')::numeric / n, 2),
        round(sum(f.total_time) FILTER (WHERE f.funcname = '_runs_enforce_limits')::numeric / n, 2),
-       round(sum(f.total_time) FILTER (WHERE f.funcname = '_tick_launch')::numeric / n, 2)
+       round(sum(f.total_time) FILTER (WHERE f.funcname = '_dispatch_launch')::numeric / n, 2)
 FROM pg_stat_user_functions f,
      (SELECT nullif(calls, 0) n FROM pg_stat_user_functions
-      WHERE schemaname = 'jobmon' AND funcname = '_tick_pass') p
+      WHERE schemaname = 'jobmon' AND funcname = '_dispatch_pass') p
 WHERE f.schemaname = 'jobmon'
 GROUP BY n;
 SQL
@@ -188,8 +188,8 @@ printf '%-38s %4s %7s %6s %6s %6s %6s  %s\n' "" due started p50 p95 p99 max stat
 	"$label_many" "$md" "$mn" "$mp50" "$mp95" "$mp99" "$mmax" "$mstat"
 printf '%-38s %4s %7s %6s %6s %6s %6s  each: %s\n' "pg_cron $cron_version, minute job (baseline)" \
 	"$cn" "$cn" "$cp50" - - "$cmax" "$clist"
-printf '\ntick backend CPU, %% of one core over %s s; passes of the whole tick call, mean ms each\n' "$secs"
-printf '%-38s %6s %%   %5s passes of %6s ms: dispatch %s, limits %s, launch %s ms\n' \
+printf '\ntick backend CPU, %% of one core over %s s; passes of the dispatcher, mean ms each\n' "$secs"
+printf '%-38s %6s %%   %5s passes of %6s ms: plan %s, limits %s, launch %s ms\n' \
 	"5 every-second jobs (baseline)" "$fcpu" "$fpasses" "$fpass" "$fdisp" "$flim" "$flaunch" \
 	"5 + $idle_jobs idle jobs" "$mcpu" "$mpasses" "$mpass" "$mdisp" "$mlim" "$mlaunch"
 echo

@@ -25,7 +25,7 @@ BEGIN
               -- jobmon_config_show(), and the checks before a superuser's work
               '_setting_defaults', '_setting_check_superuser', '_is_superuser')
     LOOP
-        EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', v_function);
+        EXECUTE pg_catalog.format('REVOKE ALL ON ROUTINE %s FROM PUBLIC', v_function);
     END LOOP;
 END
 $privileges$;

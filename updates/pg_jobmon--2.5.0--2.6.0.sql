@@ -60,6 +60,15 @@ $$;
 CREATE FUNCTION @extschema@._dispatch_status_message(
     p_running boolean, p_state @extschema@.jobmon_dispatcher_state, p_pg_cron_job text)
 RETURNS text
+-- Definitions at scale (issue 13, item 12): the name check of create_job()
+-- and set_job_attributes() read jobmon_job whole on every call, because its
+-- query lacked the predicate (NOT oneoff) of the unique index it mirrors;
+-- with it, it probes that index, and one-off jobs, whose names need not be
+-- unique, are no longer checked against each other.
+-- Apply the settable options of p_options to p_job and return it; checks
+-- each value and the rules between values.  run_as is checked by the caller.
+CREATE OR REPLACE FUNCTION @extschema@._job_apply_options(p_function text, p_job @extschema@.jobmon_job, p_options jsonb)
+RETURNS @extschema@.jobmon_job
 LANGUAGE plpgsql STABLE
 SET search_path = @extschema@, pg_temp
 AS $$
@@ -100,6 +109,120 @@ END
 $$;
 
 CREATE OR REPLACE FUNCTION @extschema@.jobmon_start() RETURNS bigint
+    j @extschema@.jobmon_job := p_job;
+    o jsonb := p_options;
+BEGIN
+    IF o ? 'name' THEN
+        j.name := (@extschema@._job_option_text_array(p_function, 'name', o->'name'))[1];
+    END IF;
+    IF o ? 'comments' THEN j.comments := o->>'comments'; END IF;
+    IF o ? 'commands' THEN
+        -- One string is one transaction; an array is one transaction each
+        -- (or one for all with use_same_transaction).
+        j.commands := @extschema@._job_option_text_array(p_function, 'commands', o->'commands');
+    END IF;
+    IF o ? 'run_as' THEN j.run_as := o->>'run_as'; END IF;
+    IF o ? 'start_date' THEN j.start_date := @extschema@._job_option_time(p_function, 'start_date', o->'start_date'); END IF;
+    IF o ? 'end_date' THEN j.end_date := @extschema@._job_option_time(p_function, 'end_date', o->'end_date'); END IF;
+    IF o ? 'use_same_transaction' THEN j.use_same_transaction := (o->>'use_same_transaction')::boolean; END IF;
+    IF o ? 'last_start_available' THEN
+        j.last_start_available := @extschema@._job_option_interval(p_function, 'last_start_available', o->'last_start_available');
+    END IF;
+    IF o ? 'max_instances' THEN j.max_instances := @extschema@._job_option_int(p_function, 'max_instances', o->'max_instances'); END IF;
+    IF o ? 'max_run_time' THEN j.max_run_time := @extschema@._job_option_interval(p_function, 'max_run_time', o->'max_run_time'); END IF;
+    IF o ? 'onrollback' THEN j.onrollback := nullif(btrim(o->>'onrollback'), ''); END IF;
+    IF o ? 'next_time_statement' THEN j.next_time_statement := nullif(btrim(o->>'next_time_statement'), ''); END IF;
+    IF o ? 'timezone' THEN j.timezone := @extschema@._job_option_timezone(p_function, o->'timezone'); END IF;
+    IF o ? 'on_overlap' THEN
+        j.on_overlap := @extschema@._job_option_word(p_function, 'on_overlap', o->'on_overlap', '{skip,queue}');
+    END IF;
+    IF o ? 'on_missed' THEN
+        j.on_missed := @extschema@._job_option_word(p_function, 'on_missed', o->'on_missed', '{once,skip,all}');
+    END IF;
+    IF o ? 'missed_limit' THEN j.missed_limit := @extschema@._job_option_int(p_function, 'missed_limit', o->'missed_limit'); END IF;
+    IF o ? 'capture_level' THEN
+        j.capture_level := @extschema@._job_option_word(p_function, 'capture_level', to_jsonb(upper(o->>'capture_level')),
+            '{DEBUG5,DEBUG4,DEBUG3,DEBUG2,DEBUG1,LOG,INFO,NOTICE,WARNING,NONE}');
+    END IF;
+
+    IF o ? 'depends_on' THEN
+        j.depends_on := @extschema@._depends_resolve(p_function, j.job_id, o->'depends_on');
+    END IF;
+    IF o ? 'retries' THEN j.retries := @extschema@._job_option_int(p_function, 'retries', o->'retries', 0); END IF;
+    IF o ? 'retry_delay' THEN
+        j.retry_delay := @extschema@._job_option_interval(p_function, 'retry_delay', o->'retry_delay');
+    END IF;
+    IF o ? 'retry_backoff' THEN
+        IF NOT (o->>'retry_backoff')::numeric BETWEEN 1 AND 1000 THEN
+            PERFORM @extschema@._job_option_error(p_function, 'retry_backoff', o->'retry_backoff',
+                'It must be a number from 1 to 1000.', 'Give e.g. 2 to double the delay after each attempt, or 1 to keep it.');
+        END IF;
+        j.retry_backoff := (o->>'retry_backoff')::float8;
+    END IF;
+    IF o ? 'max_retry_delay' THEN
+        j.max_retry_delay := @extschema@._job_option_interval(p_function, 'max_retry_delay', o->'max_retry_delay');
+    END IF;
+
+    IF j.end_date <= j.start_date THEN
+        RAISE EXCEPTION 'end_date must be later than start_date'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('%s() got start_date %s and end_date %s.', p_function, j.start_date, j.end_date),
+                  HINT = 'Swap the two, or leave end_date out for no end.';
+    END IF;
+    IF j.name ~* '^job [0-9]+$' AND j.name <> 'job ' || j.job_id THEN
+        RAISE EXCEPTION 'job names of the form "job N" are reserved'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('%s() got the name "%s"; a job created without a name is named "job <its id>".', p_function, j.name),
+                  HINT = 'Choose another name.';
+    END IF;
+    -- The same rule as the unique index jobmon_job_name_key, and the same
+    -- predicate (NOT oneoff), so that the look-up is a probe of that index:
+    -- without it every create_job() read the whole table.  One-off names
+    -- need not be unique.
+    IF NOT j.oneoff AND EXISTS (SELECT FROM @extschema@.jobmon_job x
+                                WHERE upper(x.name) = upper(j.name) AND NOT x.oneoff
+                                  AND x.job_id <> j.job_id) THEN
+        RAISE EXCEPTION 'a scheduled job named "%" already exists', j.name
+            USING ERRCODE = 'unique_violation',
+                  DETAIL = 'Runs are logged in job_log under the upper-case name, so names must differ in more than case.',
+                  HINT = 'Choose another name.';
+    END IF;
+    RETURN j;
+END
+$$;
+
+-- Retention that keeps up (issue 13, item 10): the dispatcher deleted at
+-- most 10,000 runs a minute, inside a pass, and never one-off jobs, audit
+-- rows or logged jobs of the logging API.  It now runs rounds of bounded
+-- batches, each its own transaction, between passes while old rows are
+-- left (sql/dispatch/retention.sql), with two new settings,
+-- audit_retention and log_retention (off by default).
+ALTER TABLE @extschema@.jobmon_dispatcher_state
+    ADD COLUMN log_retention_time timestamptz,
+    ADD COLUMN log_retention_id bigint;
+CREATE INDEX jobmon_audit_changed_at_idx ON @extschema@.jobmon_audit (changed_at);
+CREATE INDEX jobmon_job_oneoff_created_at_idx ON @extschema@.jobmon_job (created_at) WHERE oneoff;
+
+DROP FUNCTION @extschema@._runs_apply_retention();
+
+-- The time before which rows are old by setting p_setting, or NULL when
+-- it is 0 (keep for ever).  A duration longer than time goes back also
+-- keeps everything: no value of a setting can make the dispatcher fail.
+CREATE FUNCTION @extschema@._retention_cutoff(p_setting text) RETURNS timestamptz
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_keep interval;
+BEGIN
+    v_keep := @extschema@._setting(p_setting)::interval;
+    RETURN CASE WHEN v_keep > interval '0' THEN now() - v_keep END;
+EXCEPTION WHEN datetime_field_overflow OR interval_field_overflow THEN
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION @extschema@._retention_runs(p_batch integer) RETURNS integer
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
@@ -215,7 +338,405 @@ BEGIN
         PERFORM @extschema@._dependants_notify(v_run.job_id);
         v_count := v_count + 1;
     END LOOP;
+    v_cutoff timestamptz := @extschema@._retention_cutoff('run_retention');
+    v_count  integer;
+BEGIN
+    IF v_cutoff IS NULL THEN
+        RETURN 0;
+    END IF;
+    -- Oldest first, through jobmon_run_finished_at_idx; a row someone holds
+    -- is left for a later batch rather than waited for.
+    WITH old AS (
+        DELETE FROM @extschema@.jobmon_run r
+        WHERE r.run_id IN (SELECT x.run_id FROM @extschema@.jobmon_run x
+                           WHERE x.finished_at < v_cutoff
+                           ORDER BY x.finished_at LIMIT p_batch
+                           FOR UPDATE SKIP LOCKED)
+        RETURNING r.log_id),
+    logs AS (
+        DELETE FROM @extschema@.job_log l USING old WHERE l.job_id = old.log_id)
+    SELECT count(*) INTO v_count FROM old;
     RETURN v_count;
 END
 $$;
 
+CREATE FUNCTION @extschema@._retention_oneoff_jobs(p_batch integer) RETURNS integer
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_cutoff timestamptz := @extschema@._retention_cutoff('run_retention');
+    v_count  integer;
+BEGIN
+    IF v_cutoff IS NULL THEN
+        RETURN 0;
+    END IF;
+    DELETE FROM @extschema@.jobmon_job j
+    WHERE j.job_id IN (
+        SELECT x.job_id FROM @extschema@.jobmon_job x
+        WHERE x.oneoff AND x.created_at < v_cutoff
+          AND NOT EXISTS (SELECT FROM @extschema@.jobmon_run r WHERE r.job_id = x.job_id)
+          AND NOT EXISTS (SELECT FROM @extschema@.jobmon_job d
+                          WHERE d.depends_on @> ARRAY[x.job_id] AND d.job_id <> x.job_id
+                            AND (NOT d.oneoff OR EXISTS (SELECT FROM @extschema@.jobmon_run b
+                                                         WHERE b.job_id = d.job_id AND b.status = 'blocked')))
+        LIMIT p_batch
+        FOR UPDATE SKIP LOCKED);
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    RETURN v_count;
+END
+$$;
+
+CREATE FUNCTION @extschema@._retention_audit(p_batch integer) RETURNS integer
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_cutoff timestamptz := @extschema@._retention_cutoff('audit_retention');
+    v_count  integer;
+BEGIN
+    IF v_cutoff IS NULL THEN
+        RETURN 0;
+    END IF;
+    DELETE FROM @extschema@.jobmon_audit a
+    WHERE a.audit_id IN (SELECT x.audit_id FROM @extschema@.jobmon_audit x
+                         WHERE x.changed_at < v_cutoff
+                         ORDER BY x.changed_at LIMIT p_batch);
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    RETURN v_count;
+END
+$$;
+
+-- Logged jobs of the logging API.  job_log does not say which rows are
+-- the logs of runs (those go with their runs), so the rows are looked at
+-- once each, in start_time order from where the last batch stopped
+-- (jobmon_dispatcher_state.log_retention_time, _id): when log_retention
+-- is shorter than run_retention, the logs of young runs are passed over
+-- once, not read again by every batch.  A job still open in a live
+-- session stops the walk until it closes; one left open by a session that
+-- ended is passed over and kept (job_log_clear() deletes such rows).
+-- Returns how many rows it looked at (0: none left to look at now).
+CREATE FUNCTION @extschema@._retention_logged_jobs(p_batch integer) RETURNS integer
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_cutoff timestamptz := @extschema@._retention_cutoff('log_retention');
+    v_time   timestamptz;
+    v_id     bigint;
+    v_live   integer[];
+    v_old    bigint[] := '{}';
+    v_seen   integer := 0;
+    l        record;
+BEGIN
+    IF v_cutoff IS NULL THEN
+        RETURN 0;
+    END IF;
+    SELECT s.log_retention_time, s.log_retention_id INTO v_time, v_id
+    FROM @extschema@.jobmon_dispatcher_state s;
+    v_live := ARRAY(SELECT a.pid FROM pg_catalog.pg_stat_activity a);
+    FOR l IN
+        SELECT x.job_id, x.start_time, x.end_time, x.pid FROM @extschema@.job_log x
+        WHERE x.start_time < v_cutoff
+          AND (v_time IS NULL OR (x.start_time >= v_time AND (x.start_time, x.job_id) > (v_time, v_id)))
+        ORDER BY x.start_time, x.job_id
+        LIMIT p_batch
+    LOOP
+        EXIT WHEN l.end_time IS NULL AND l.pid = ANY (v_live);
+        IF l.end_time IS NOT NULL
+           AND NOT EXISTS (SELECT FROM @extschema@.jobmon_run r WHERE r.log_id = l.job_id) THEN
+            v_old := v_old || l.job_id;
+        END IF;
+        v_time := l.start_time;
+        v_id := l.job_id;
+        v_seen := v_seen + 1;
+    END LOOP;
+    IF v_seen > 0 THEN
+        DELETE FROM @extschema@.job_log x WHERE x.job_id = ANY (v_old);
+        UPDATE @extschema@.jobmon_dispatcher_state s
+        SET log_retention_time = v_time, log_retention_id = v_id;
+    END IF;
+    RETURN v_seen;
+END
+$$;
+
+-- One batch: at most p_batch rows of the first kind that has old rows.
+-- Returns how many rows it deleted or looked at: 0 when none is left, or
+-- when a row to delete is locked by another transaction (a user's open
+-- UPDATE of an old job_log row): the batch is undone and tried again at
+-- the next round, rather than make the dispatcher wait.
+CREATE FUNCTION @extschema@._retention_batch(p_batch integer) RETURNS integer
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+SET lock_timeout = '1s'
+AS $$
+DECLARE
+    v_count integer;
+BEGIN
+    v_count := @extschema@._retention_runs(p_batch);
+    IF v_count = 0 THEN
+        v_count := @extschema@._retention_oneoff_jobs(p_batch);
+    END IF;
+    IF v_count = 0 THEN
+        v_count := @extschema@._retention_audit(p_batch);
+    END IF;
+    IF v_count = 0 THEN
+        v_count := @extschema@._retention_logged_jobs(p_batch);
+    END IF;
+    RETURN v_count;
+EXCEPTION WHEN lock_not_available THEN
+    RETURN 0;
+END
+$$;
+
+-- A round of batches of p_batch rows, each committed, until nothing old
+-- is left or the next batch, as long as the last one, would end after
+-- p_until (at least one batch, so that a busy dispatcher keeps up too:
+-- a pass waits for at most one batch).  p_batches returns
+-- how many batches ran, p_finished whether nothing old is left; then
+-- jobmon_dispatcher_state.retention_at is set, and the dispatcher waits a
+-- minute for the next round.
+--
+-- A procedure, to commit; so it has no SET clause, and sets search_path
+-- itself (as jobmon_dispatch does) and puts the caller's back.
+CREATE PROCEDURE @extschema@._retention_round(p_until timestamptz, p_batch integer,
+    INOUT p_batches integer DEFAULT 0, INOUT p_finished boolean DEFAULT false)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_path  pg_catalog.text := pg_catalog.current_setting('search_path');
+    v_start pg_catalog.timestamptz;
+BEGIN
+    PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', false);
+    p_batches := 0;
+    LOOP
+        v_start := clock_timestamp();
+        -- A batch lost in a crash is deleted again by the next one.
+        PERFORM pg_catalog.set_config('synchronous_commit', 'off', true);
+        p_finished := @extschema@._retention_batch(p_batch) = 0;
+        p_batches := p_batches + 1;
+        IF p_finished THEN
+            UPDATE @extschema@.jobmon_dispatcher_state s SET retention_at = now();
+        END IF;
+        COMMIT;
+        EXIT WHEN p_finished OR clock_timestamp() + (clock_timestamp() - v_start) > p_until;
+    END LOOP;
+    PERFORM pg_catalog.set_config('search_path', v_path, false);
+END
+$$;
+
+REVOKE ALL ON FUNCTION @extschema@._retention_cutoff(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@._retention_runs(integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@._retention_oneoff_jobs(integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@._retention_audit(integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@._retention_logged_jobs(integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@._retention_batch(integer) FROM PUBLIC;
+REVOKE ALL ON PROCEDURE @extschema@._retention_round(timestamptz, integer, integer, boolean) FROM PUBLIC;
+
+-- One pass; returns when the next pass is due.
+CREATE OR REPLACE FUNCTION @extschema@._dispatch_pass() RETURNS timestamptz
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_state @extschema@.jobmon_dispatcher_state;
+BEGIN
+    -- Workers wait for this transaction to end: do not make them wait for
+    -- its WAL flush too.  A worker's own first commit flushes past it, so a
+    -- run that did anything cannot lose its plan; a plan lost in a crash is
+    -- made again.
+    SET LOCAL synchronous_commit = off;
+    UPDATE @extschema@.jobmon_dispatcher_state s SET last_wakeup = clock_timestamp()
+    RETURNING * INTO v_state;
+    PERFORM @extschema@._runs_close_orphaned();
+    PERFORM @extschema@._runs_enforce_limits();
+    PERFORM @extschema@._dispatch_plan();
+    PERFORM @extschema@._dispatch_launch();
+    -- Sleep until the next fire time, but look again within a second for
+    -- runs that wait for a slot, time limits and vanished workers.
+    RETURN least(clock_timestamp() + interval '1 second',
+                 (SELECT min(x.next_fire) FROM @extschema@.jobmon_schedule x WHERE x.next_fire IS NOT NULL)
+                     - @extschema@._dispatch_lead(),
+                 (SELECT min(x.due_at) FROM @extschema@.jobmon_run x
+                  WHERE x.status = 'waiting' AND x.due_at > clock_timestamp()) - @extschema@._dispatch_lead());
+END
+$$;
+
+-- The dispatcher: CALL jobmon_dispatch() from pg_cron (jobmon_start() schedules it), from
+-- any other scheduler, or by hand.  It dispatches for up to p_run_for,
+-- waking when the next run is due, when a run ends or a job changes, and
+-- at least once a second.  Only one dispatcher per database dispatches: another
+-- one returns at once, after asking the running one to go on for
+-- p_run_for from now, so that pg_cron's call every minute keeps a single
+-- dispatcher alive without a gap.  On a standby it does nothing.
+--
+-- A procedure, not a function: it commits after every pass, so what it
+-- planned is visible to the workers at once.  For the same reason it has
+-- no SET clause (it could not commit): it runs as a superuser, so it sets
+-- search_path itself before anything else, lest a function or operator of
+-- the caller's search_path (a database's ALTER DATABASE ... SET) run with
+-- its rights, and puts the caller's back at the end.
+CREATE OR REPLACE PROCEDURE @extschema@.jobmon_dispatch(p_run_for interval DEFAULT interval '1 minute')
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_path     pg_catalog.text := pg_catalog.current_setting('search_path');
+    v_deadline pg_catalog.timestamptz;
+    v_wake     pg_catalog.timestamptz;
+    v_state    @extschema@.jobmon_dispatcher_state;
+    v_batches  pg_catalog.int4;
+    v_finished pg_catalog.bool;
+BEGIN
+    PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', false);
+    v_deadline := clock_timestamp() + p_run_for;
+    IF pg_catalog.pg_is_in_recovery() THEN
+        PERFORM pg_catalog.set_config('search_path', v_path, false);
+        RETURN;
+    END IF;
+    -- The lock's key predates the name "dispatcher": it stays, so that the
+    -- dispatchers of two versions exclude each other during an update.
+    IF NOT pg_catalog.pg_try_advisory_lock(pg_catalog.hashtext('pg_jobmon tick'), 0) THEN
+        UPDATE @extschema@.jobmon_dispatcher_state s
+        SET renew_until = greatest(s.renew_until, v_deadline);
+        PERFORM pg_catalog.set_config('search_path', v_path, false);
+        RETURN;
+    END IF;
+    UPDATE @extschema@.jobmon_dispatcher_state s
+    SET dispatcher_pid = pg_catalog.pg_backend_pid(), dispatcher_started = clock_timestamp(),
+        renew_until = NULL, stop_requested = false;
+    COMMIT;
+    LOOP
+        v_wake := @extschema@._dispatch_pass();
+        SELECT * INTO v_state FROM @extschema@.jobmon_dispatcher_state;
+        COMMIT;
+        -- Retention, once a minute, or after every pass while old rows are
+        -- left: in the time until the next pass, at most half a second.
+        IF v_state.retention_at IS NULL OR v_state.retention_at < now() - interval '1 minute' THEN
+            CALL @extschema@._retention_round(least(v_wake, clock_timestamp() + interval '0.5 seconds'),
+                                              1000, v_batches, v_finished);
+        END IF;
+        v_deadline := greatest(v_deadline, v_state.renew_until);
+        EXIT WHEN v_state.stop_requested OR clock_timestamp() >= v_deadline;
+        PERFORM @extschema@._dispatch_sleep(extract(epoch FROM least(v_wake, v_deadline) - clock_timestamp()));
+    END LOOP;
+    UPDATE @extschema@.jobmon_dispatcher_state s SET dispatcher_pid = NULL, stop_requested = false;
+    COMMIT;
+    PERFORM pg_catalog.pg_advisory_unlock(pg_catalog.hashtext('pg_jobmon tick'), 0);
+    PERFORM pg_catalog.set_config('search_path', v_path, false);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@._setting_defaults(
+    OUT name text, OUT default_value text, OUT description text)
+RETURNS SETOF record
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    RETURN QUERY VALUES
+    ('log_host', NULL,
+     'Host or socket directory of the logging connection; by default the first of unix_socket_directories.'),
+    ('log_port', NULL,
+     'Port of the logging connection; by default this server''s port.'),
+    ('log_user', NULL,
+     'Role the logging connection logs in as; by default the extension''s owner.  Another role must be allowed to execute the log''s writers (_log_job_open ...).'),
+    ('log_lock_timeout', '10s',
+     'How long a log write waits for a lock on a log row before it fails.  A caller that itself locks a log row (UPDATE job_log in its open transaction) and then logs to that row would otherwise wait for itself forever.'),
+    ('log_durability', 'job_end',
+     'When a log write is flushed to disk before it returns: always (every write), job_end (close_job, fail_job and cancel_job wait for the flush, which also makes every earlier write of the session durable; steps are committed asynchronously) or off (nothing waits; a server crash can lose the last moments of the log, never a rollback).'),
+    ('on_log_failure', 'error',
+     'What a logging call does when the log cannot be written: error (raise it) or warning (warn and return NULL).'),
+    ('max_workers', NULL,
+     'How many runs of scheduled jobs this database executes at once; by default half of max_worker_processes, which leaves room for other background workers.  Runs that do not fit wait in due order.'),
+    ('max_oneoff_workers', '2',
+     'How many runs of one-off jobs (submit_job) this database executes at once, beside and apart from max_workers, so that a burst of one-off jobs cannot delay the schedules and the schedules cannot starve one-off jobs (pgpro_scheduler''s max_parallel_workers).'),
+    ('run_retention', '30 days',
+     'How long the dispatcher keeps finished runs of scheduled jobs (jobmon_run rows and their job_log rows); 0 keeps them for ever.'),
+    ('capture_max_messages', '1000',
+     'How many of the messages that a run''s commands raise (at or above the job''s capture_level) its worker keeps and records as events, per run, not per step: the first ones.  The messages past this bound or capture_max_bytes are counted, not kept; each step that raised some gets one event "N more messages not kept" (SQLSTATE 54000, with the highest severity among them).  0 keeps none.  Read when a run starts.'),
+    ('capture_max_bytes', '1MB',
+     'How many bytes of captured messages a run''s worker keeps in all: each kept message costs its texts (as cut by capture_max_message_bytes) and about 200 bytes more.  Once a message does not fit, it and the run''s later messages are counted, not kept, as past capture_max_messages.  A size such as 1MB, 512kB or 65536 (bytes), at most 1GB.  Read when a run starts.'),
+    ('capture_max_message_bytes', '8kB',
+     'How many bytes of each text of a captured message (message, detail, hint, context ...) are kept: a longer text is cut on a character boundary and ends with "... (N bytes not kept)".  A failed step''s message repeats its error cut the same way; the error''s event keeps it whole.  A size such as 8kB or 1024 (bytes), at most 1GB.  Read when a run starts.'),
+    -- Retention (sql/dispatch/retention.sql), beside run_retention.
+    ('audit_retention', '90 days',
+     'How long the dispatcher keeps the audit trail of changes to jobs and schedules (jobmon_audit rows, one per change and per submit_job); 0 keeps it for ever.'),
+    ('log_retention', '0',
+     'How long the dispatcher keeps the logged jobs of the logging API (job_log rows written by add_job and the like, with their steps and events), counted from their start and only once closed; the logs of runs go with their runs (run_retention).  0, the default, keeps them for ever, as pg_jobmon 1.x did (job_log_clear() deletes them by hand).');
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.jobmon_config_set(p_name text, p_value text) RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    PERFORM @extschema@._setting_check_superuser();
+    IF NOT EXISTS (SELECT FROM @extschema@._setting_defaults() d WHERE d.name = p_name) THEN
+        RAISE EXCEPTION 'unrecognized pg_jobmon setting "%"', p_name
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'The settings are: ' || (SELECT string_agg(d.name, ', ' ORDER BY d.name)
+                                                   FROM @extschema@._setting_defaults() d) || '.',
+                  HINT = 'Run SELECT * FROM jobmon_config_show() to see every setting with its meaning.';
+    END IF;
+    IF p_value IS NULL THEN
+        RAISE EXCEPTION 'value of setting "%" must not be NULL', p_name
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Use jobmon_config_reset() to return a setting to its default.';
+    END IF;
+    IF NOT @extschema@._setting_value_is_valid(p_name, p_value) THEN
+        RAISE EXCEPTION 'invalid value for setting "%": "%"', p_name, p_value
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = (SELECT d.description FROM @extschema@._setting_defaults() d WHERE d.name = p_name),
+                  HINT = CASE p_name
+                         WHEN 'log_port' THEN 'Give a port number between 1 and 65535.'
+                         WHEN 'log_durability' THEN 'Give always, job_end or off.'
+                         WHEN 'log_lock_timeout' THEN 'Give a duration such as 10s or 500ms; 0 waits without limit.'
+                         WHEN 'on_log_failure' THEN 'Give error or warning.'
+                         WHEN 'max_workers' THEN 'Give a whole number of at least 1.'
+                         WHEN 'run_retention' THEN 'Give a duration such as 30 days or 12h; 0 keeps runs for ever.'
+                         WHEN 'audit_retention' THEN 'Give a duration such as 90 days or 12h; 0 keeps the audit trail for ever.'
+                         WHEN 'log_retention' THEN 'Give a duration such as 30 days or 12h; 0 keeps logged jobs for ever.'
+                         WHEN 'capture_max_messages' THEN 'Give a whole number of at least 0.'
+                         WHEN 'capture_max_bytes' THEN 'Give a size of at most 1GB, such as 1MB, 512kB or 65536 (bytes).'
+                         WHEN 'capture_max_message_bytes' THEN 'Give a size of at most 1GB, such as 8kB or 1024 (bytes).'
+                         ELSE 'Give a non-empty value.' END;
+    END IF;
+    INSERT INTO @extschema@.jobmon_config (name, value) VALUES (p_name, p_value)
+    ON CONFLICT ON CONSTRAINT jobmon_config_name_pkey DO UPDATE SET value = EXCLUDED.value;
+    -- The logging connection of this session picks the change up when it
+    -- next connects; reconnect now so the caller sees the effect at once.
+    PERFORM @extschema@._log_disconnect();
+END
+$$;
+
+-- Sizes (capture_max_bytes, capture_max_message_bytes) are written as in
+-- postgresql.conf, a whole number with an optional unit B, kB, MB or GB,
+-- because the worker reads them as the server reads its memory settings.
+CREATE OR REPLACE FUNCTION @extschema@._setting_value_is_valid(p_name text, p_value text) RETURNS boolean
+LANGUAGE sql IMMUTABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT CASE p_name
+        WHEN 'log_port' THEN CASE WHEN p_value ~ '^[0-9]{1,5}$'
+                             THEN p_value::int BETWEEN 1 AND 65535 ELSE false END
+        WHEN 'log_durability' THEN p_value IN ('always', 'job_end', 'off')
+        WHEN 'log_lock_timeout' THEN p_value ~ '^\s*[0-9]+\s*(ms|s|min|h)?\s*$'
+        WHEN 'on_log_failure' THEN p_value IN ('error', 'warning')
+        WHEN 'max_workers' THEN p_value ~ '^[0-9]{1,4}$' AND p_value::int >= 1
+        WHEN 'max_oneoff_workers' THEN p_value ~ '^[0-9]{1,4}$' AND p_value::int >= 1
+        WHEN 'run_retention' THEN p_value ~ '^\s*[0-9]+\s*(s|min|h|d|days?|hours?|minutes?|seconds?)?\s*$'
+        WHEN 'audit_retention' THEN p_value ~ '^\s*[0-9]+\s*(s|min|h|d|days?|hours?|minutes?|seconds?)?\s*$'
+        WHEN 'log_retention' THEN p_value ~ '^\s*[0-9]+\s*(s|min|h|d|days?|hours?|minutes?|seconds?)?\s*$'
+        WHEN 'capture_max_messages' THEN p_value ~ '^\s*[0-9]{1,9}\s*$'
+        WHEN 'capture_max_bytes' THEN coalesce(s.bytes <= 1073741824, false)
+        WHEN 'capture_max_message_bytes' THEN coalesce(s.bytes <= 1073741824, false)
+        ELSE p_value <> ''
+    END
+    FROM (SELECT CASE WHEN p_value ~ '^\s*[0-9]{1,10}\s*(B|kB|MB|GB)?\s*$'
+                      THEN substring(p_value FROM '[0-9]+')::numeric
+                           * CASE substring(p_value FROM '(B|kB|MB|GB)')
+                             WHEN 'kB' THEN 1024 WHEN 'MB' THEN 1048576 WHEN 'GB' THEN 1073741824
+                             ELSE 1 END
+                 END AS bytes) s
+$$;

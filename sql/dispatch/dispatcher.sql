@@ -3,7 +3,8 @@
 -- second or as soon as something is due: close runs whose worker vanished
 -- (orphans.sql), enforce time limits (limits.sql), plan the runs of due
 -- schedules (plan.sql), start workers for waiting runs (launch.sql,
--- claim.sql), and apply the retention of finished runs (retention.sql).
+-- claim.sql).  Between passes, in transactions of their own, it deletes
+-- what is past its retention (retention.sql).
 
 -- One pass; returns when the next pass is due.
 CREATE FUNCTION @extschema@._dispatch_pass() RETURNS timestamptz
@@ -24,10 +25,6 @@ BEGIN
     PERFORM @extschema@._runs_enforce_limits();
     PERFORM @extschema@._dispatch_plan();
     PERFORM @extschema@._dispatch_launch();
-    IF v_state.retention_at IS NULL OR v_state.retention_at < now() - interval '1 minute' THEN
-        PERFORM @extschema@._runs_apply_retention();
-        UPDATE @extschema@.jobmon_dispatcher_state s SET retention_at = now();
-    END IF;
     -- Sleep until the next fire time, but look again within a second for
     -- runs that wait for a slot, time limits and vanished workers.
     RETURN least(clock_timestamp() + interval '1 second',
@@ -60,6 +57,8 @@ DECLARE
     v_deadline pg_catalog.timestamptz;
     v_wake     pg_catalog.timestamptz;
     v_state    @extschema@.jobmon_dispatcher_state;
+    v_batches  pg_catalog.int4;
+    v_finished pg_catalog.bool;
 BEGIN
     PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', false);
     v_deadline := clock_timestamp() + p_run_for;
@@ -83,6 +82,12 @@ BEGIN
         v_wake := @extschema@._dispatch_pass();
         SELECT * INTO v_state FROM @extschema@.jobmon_dispatcher_state;
         COMMIT;
+        -- Retention, once a minute, or after every pass while old rows are
+        -- left: in the time until the next pass, at most half a second.
+        IF v_state.retention_at IS NULL OR v_state.retention_at < now() - interval '1 minute' THEN
+            CALL @extschema@._retention_round(least(v_wake, clock_timestamp() + interval '0.5 seconds'),
+                                              1000, v_batches, v_finished);
+        END IF;
         v_deadline := greatest(v_deadline, v_state.renew_until);
         EXIT WHEN v_state.stop_requested OR clock_timestamp() >= v_deadline;
         PERFORM @extschema@._dispatch_sleep(extract(epoch FROM least(v_wake, v_deadline) - clock_timestamp()));

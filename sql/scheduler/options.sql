@@ -362,8 +362,13 @@ BEGIN
                   DETAIL = format('%s() got the name "%s"; a job created without a name is named "job <its id>".', p_function, j.name),
                   HINT = 'Choose another name.';
     END IF;
-    IF j.name IS NOT NULL AND EXISTS (SELECT FROM @extschema@.jobmon_job x
-                                      WHERE upper(x.name) = upper(j.name) AND x.job_id <> j.job_id) THEN
+    -- The same rule as the unique index jobmon_job_name_key, and the same
+    -- predicate (NOT oneoff), so that the look-up is a probe of that index:
+    -- without it every create_job() read the whole table.  One-off names
+    -- need not be unique.
+    IF NOT j.oneoff AND EXISTS (SELECT FROM @extschema@.jobmon_job x
+                                WHERE upper(x.name) = upper(j.name) AND NOT x.oneoff
+                                  AND x.job_id <> j.job_id) THEN
         RAISE EXCEPTION 'a scheduled job named "%" already exists', j.name
             USING ERRCODE = 'unique_violation',
                   DETAIL = 'Runs are logged in job_log under the upper-case name, so names must differ in more than case.',

@@ -74,6 +74,8 @@ CREATE UNIQUE INDEX jobmon_job_name_key ON @extschema@.jobmon_job (upper(name)) 
 CREATE INDEX jobmon_job_owner_idx ON @extschema@.jobmon_job (owner);
 
 CREATE INDEX jobmon_job_run_as_idx ON @extschema@.jobmon_job (run_as);
+-- Retention looks among the old one-off jobs for those whose runs are gone.
+CREATE INDEX jobmon_job_oneoff_created_at_idx ON @extschema@.jobmon_job (created_at) WHERE oneoff;
 
 -- Which jobs wait for a job: looked up each time a run ends.  Without a
 -- pending list, which every lookup would read whole after a burst of
@@ -201,6 +203,8 @@ ALTER TABLE @extschema@.jobmon_audit
     ALTER COLUMN audit_id SET DEFAULT nextval('@extschema@.jobmon_audit_audit_id_seq');
 
 CREATE INDEX jobmon_audit_job_id_idx ON @extschema@.jobmon_audit (job_id);
+-- Retention (audit_retention) deletes the oldest rows first.
+CREATE INDEX jobmon_audit_changed_at_idx ON @extschema@.jobmon_audit (changed_at);
 
 COMMENT ON TABLE @extschema@.jobmon_audit IS 'who changed which job or schedule when, with the old and new values';
 
@@ -214,6 +218,10 @@ CREATE TABLE @extschema@.jobmon_dispatcher_state (
     renew_until   timestamptz,
     stop_requested boolean NOT NULL DEFAULT false,
     retention_at  timestamptz,
+    -- 2.6.0: log_retention has looked at the job_log rows up to this
+    -- (start_time, job_id) (sql/dispatch/retention.sql).
+    log_retention_time  timestamptz,
+    log_retention_id    bigint,
     CONSTRAINT jobmon_dispatcher_state_pkey PRIMARY KEY (id),
     CONSTRAINT jobmon_dispatcher_state_one_row CHECK (id)
 );

@@ -46,7 +46,12 @@ BEGIN
     ('capture_max_bytes', '1MB',
      'How many bytes of captured messages a run''s worker keeps in all: each kept message costs its texts (as cut by capture_max_message_bytes) and about 200 bytes more.  Once a message does not fit, it and the run''s later messages are counted, not kept, as past capture_max_messages.  A size such as 1MB, 512kB or 65536 (bytes), at most 1GB.  Read when a run starts.'),
     ('capture_max_message_bytes', '8kB',
-     'How many bytes of each text of a captured message (message, detail, hint, context ...) are kept: a longer text is cut on a character boundary and ends with "... (N bytes not kept)".  A failed step''s message repeats its error cut the same way; the error''s event keeps it whole.  A size such as 8kB or 1024 (bytes), at most 1GB.  Read when a run starts.');
+     'How many bytes of each text of a captured message (message, detail, hint, context ...) are kept: a longer text is cut on a character boundary and ends with "... (N bytes not kept)".  A failed step''s message repeats its error cut the same way; the error''s event keeps it whole.  A size such as 8kB or 1024 (bytes), at most 1GB.  Read when a run starts.'),
+    -- Retention (sql/dispatch/retention.sql), beside run_retention.
+    ('audit_retention', '90 days',
+     'How long the dispatcher keeps the audit trail of changes to jobs and schedules (jobmon_audit rows, one per change and per submit_job); 0 keeps it for ever.'),
+    ('log_retention', '0',
+     'How long the dispatcher keeps the logged jobs of the logging API (job_log rows written by add_job and the like, with their steps and events), counted from their start and only once closed; the logs of runs go with their runs (run_retention).  0, the default, keeps them for ever, as pg_jobmon 1.x did (job_log_clear() deletes them by hand).');
 END
 $$;
 
@@ -105,6 +110,8 @@ BEGIN
                          WHEN 'on_log_failure' THEN 'Give error or warning.'
                          WHEN 'max_workers' THEN 'Give a whole number of at least 1.'
                          WHEN 'run_retention' THEN 'Give a duration such as 30 days or 12h; 0 keeps runs for ever.'
+                         WHEN 'audit_retention' THEN 'Give a duration such as 90 days or 12h; 0 keeps the audit trail for ever.'
+                         WHEN 'log_retention' THEN 'Give a duration such as 30 days or 12h; 0 keeps logged jobs for ever.'
                          WHEN 'capture_max_messages' THEN 'Give a whole number of at least 0.'
                          WHEN 'capture_max_bytes' THEN 'Give a size of at most 1GB, such as 1MB, 512kB or 65536 (bytes).'
                          WHEN 'capture_max_message_bytes' THEN 'Give a size of at most 1GB, such as 8kB or 1024 (bytes).'
@@ -164,6 +171,8 @@ AS $$
         WHEN 'max_workers' THEN p_value ~ '^[0-9]{1,4}$' AND p_value::int >= 1
         WHEN 'max_oneoff_workers' THEN p_value ~ '^[0-9]{1,4}$' AND p_value::int >= 1
         WHEN 'run_retention' THEN p_value ~ '^\s*[0-9]+\s*(s|min|h|d|days?|hours?|minutes?|seconds?)?\s*$'
+        WHEN 'audit_retention' THEN p_value ~ '^\s*[0-9]+\s*(s|min|h|d|days?|hours?|minutes?|seconds?)?\s*$'
+        WHEN 'log_retention' THEN p_value ~ '^\s*[0-9]+\s*(s|min|h|d|days?|hours?|minutes?|seconds?)?\s*$'
         WHEN 'capture_max_messages' THEN p_value ~ '^\s*[0-9]{1,9}\s*$'
         WHEN 'capture_max_bytes' THEN coalesce(s.bytes <= 1073741824, false)
         WHEN 'capture_max_message_bytes' THEN coalesce(s.bytes <= 1073741824, false)

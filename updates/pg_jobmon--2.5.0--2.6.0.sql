@@ -60,15 +60,6 @@ $$;
 CREATE FUNCTION @extschema@._dispatch_status_message(
     p_running boolean, p_state @extschema@.jobmon_dispatcher_state, p_pg_cron_job text)
 RETURNS text
--- Definitions at scale (issue 13, item 12): the name check of create_job()
--- and set_job_attributes() read jobmon_job whole on every call, because its
--- query lacked the predicate (NOT oneoff) of the unique index it mirrors;
--- with it, it probes that index, and one-off jobs, whose names need not be
--- unique, are no longer checked against each other.
--- Apply the settable options of p_options to p_job and return it; checks
--- each value and the rules between values.  run_as is checked by the caller.
-CREATE OR REPLACE FUNCTION @extschema@._job_apply_options(p_function text, p_job @extschema@.jobmon_job, p_options jsonb)
-RETURNS @extschema@.jobmon_job
 LANGUAGE plpgsql STABLE
 SET search_path = @extschema@, pg_temp
 AS $$
@@ -109,6 +100,139 @@ END
 $$;
 
 CREATE OR REPLACE FUNCTION @extschema@.jobmon_start() RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_job_id bigint;
+    v_cron   text;
+BEGIN
+    IF NOT @extschema@._is_superuser(current_user) THEN
+        RAISE EXCEPTION 'permission denied to start the pg_jobmon scheduler'
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'The dispatcher starts workers as the roles of the jobs, which only a superuser may do.',
+                  HINT = 'Run jobmon_start() as a superuser.';
+    END IF;
+    v_cron := @extschema@._pg_cron_schema();
+    IF v_cron IS NULL THEN
+        PERFORM @extschema@._pg_cron_missing();
+    END IF;
+    EXECUTE format('SELECT %s.schedule_in_database($1, $2, $3, $4)', v_cron)
+        USING @extschema@._dispatch_cron_job_name() || ' at start', '@reboot',
+              format('CALL %I.jobmon_dispatch()', '@extschema@'), current_database();
+    EXECUTE format('SELECT %s.schedule_in_database($1, $2, $3, $4)', v_cron)
+        INTO v_job_id
+        USING @extschema@._dispatch_cron_job_name(), '* * * * *',
+              format('CALL %I.jobmon_dispatch()', '@extschema@'), current_database();
+    RETURN v_job_id;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.jobmon_start() IS 'schedule the dispatcher with pg_cron in this database; returns the pg_cron job id';
+
+CREATE OR REPLACE FUNCTION @extschema@.jobmon_status(
+    OUT running boolean, OUT dispatcher_pid integer, OUT dispatcher_started timestamptz,
+    OUT last_wakeup timestamptz, OUT workers_in_use bigint, OUT max_workers integer,
+    OUT runs_waiting bigint, OUT pg_cron_job text, OUT message text)
+RETURNS record
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_state @extschema@.jobmon_dispatcher_state;
+    v_cron  text;
+BEGIN
+    SELECT * INTO v_state FROM @extschema@.jobmon_dispatcher_state;
+    running := EXISTS (SELECT FROM pg_catalog.pg_stat_activity a WHERE a.pid = v_state.dispatcher_pid);
+    dispatcher_pid := CASE WHEN running THEN v_state.dispatcher_pid END;
+    dispatcher_started := CASE WHEN running THEN v_state.dispatcher_started END;
+    last_wakeup := v_state.last_wakeup;
+    SELECT count(*) FILTER (WHERE r.status IN ('starting', 'running')),
+           count(*) FILTER (WHERE r.status = 'waiting' AND r.due_at <= now())
+    INTO workers_in_use, runs_waiting
+    FROM @extschema@.jobmon_run r WHERE r.status IN ('waiting', 'starting', 'running');
+    max_workers := @extschema@._max_workers();
+    v_cron := @extschema@._pg_cron_schema();
+    IF v_cron IS NOT NULL THEN
+        EXECUTE format('SELECT schedule || '' '' || command FROM %s.job WHERE jobname = $1', v_cron)
+            INTO pg_cron_job USING @extschema@._dispatch_cron_job_name();
+    END IF;
+    message := @extschema@._dispatch_status_message(running, v_state, pg_cron_job);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.jobmon_status() IS 'whether the dispatcher runs, its last wake-up, workers in use, runs waiting';
+
+REVOKE ALL ON FUNCTION @extschema@._library_version() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@._pg_cron_database() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@._pg_cron_schedule_calls() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@._pg_cron_missing() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@._dispatch_status_message(boolean, @extschema@.jobmon_dispatcher_state, text) FROM PUBLIC;
+
+-- A terminated worker's step (issue 13, item 3): the dispatcher closes the
+-- step the worker was in with its run, and leaves to its next pass a run
+-- whose worker wrote its log after the pass began (no negative duration).
+
+CREATE OR REPLACE FUNCTION @extschema@._runs_close_orphaned() RETURNS integer
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_run    @extschema@.jobmon_run;
+    v_status text;
+    v_reason text;
+    v_retry_at timestamptz;
+    v_count  integer := 0;
+BEGIN
+    FOR v_run IN
+        SELECT r.* FROM @extschema@.jobmon_run r
+        WHERE r.status IN ('starting', 'running')
+          AND r.started_at < now() - interval '1 second'
+          AND NOT @extschema@._run_worker_alive(r.pid, r.started_at, r.status)
+          AND NOT EXISTS (SELECT FROM @extschema@.job_log l WHERE l.job_id = r.log_id AND l.start_time > now())
+          AND NOT EXISTS (SELECT FROM @extschema@.job_detail d WHERE d.job_id = r.log_id AND d.start_time > now())
+        FOR UPDATE OF r
+    LOOP
+        IF v_run.reason LIKE 'terminated after max_run_time%' THEN
+            v_status := 'timeout';
+            v_reason := v_run.reason;
+        ELSE
+            v_status := 'failure';
+            v_reason := format('worker process %s ended without finishing the run (terminated, crashed or restarted)',
+                               coalesce(v_run.pid::text, '(never started)'));
+        END IF;
+        UPDATE @extschema@.jobmon_run r SET status = v_status, reason = v_reason, finished_at = now()
+        WHERE r.run_id = v_run.run_id;
+        v_retry_at := @extschema@._run_retry(v_run, v_status);
+        IF v_run.log_id IS NOT NULL AND EXISTS (SELECT FROM @extschema@.job_log l
+                                                WHERE l.job_id = v_run.log_id AND l.end_time IS NULL) THEN
+            PERFORM @extschema@._log_step_close(d.step_id, 'CRITICAL', v_reason)
+            FROM @extschema@.job_detail d WHERE d.job_id = v_run.log_id AND d.end_time IS NULL;
+            PERFORM @extschema@._log_step_close(@extschema@._log_step_open(v_run.log_id, 'worker vanished'),
+                                              'CRITICAL', v_reason);
+            PERFORM @extschema@._run_log_close(v_run, v_status, v_retry_at);
+        END IF;
+        PERFORM @extschema@._dependants_notify(v_run.job_id);
+        v_count := v_count + 1;
+    END LOOP;
+    RETURN v_count;
+END
+$$;
+
+
+-- Definitions at scale (issue 13, item 12): the name check of create_job()
+-- and set_job_attributes() read jobmon_job whole on every call, because its
+-- query lacked the predicate (NOT oneoff) of the unique index it mirrors;
+-- with it, it probes that index, and one-off jobs, whose names need not be
+-- unique, are no longer checked against each other.
+-- Apply the settable options of p_options to p_job and return it; checks
+-- each value and the rules between values.  run_as is checked by the caller.
+CREATE OR REPLACE FUNCTION @extschema@._job_apply_options(p_function text, p_job @extschema@.jobmon_job, p_options jsonb)
+RETURNS @extschema@.jobmon_job
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
     j @extschema@.jobmon_job := p_job;
     o jsonb := p_options;
 BEGIN
@@ -227,117 +351,6 @@ LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
-    v_job_id bigint;
-    v_cron   text;
-BEGIN
-    IF NOT @extschema@._is_superuser(current_user) THEN
-        RAISE EXCEPTION 'permission denied to start the pg_jobmon scheduler'
-            USING ERRCODE = 'insufficient_privilege',
-                  DETAIL = 'The dispatcher starts workers as the roles of the jobs, which only a superuser may do.',
-                  HINT = 'Run jobmon_start() as a superuser.';
-    END IF;
-    v_cron := @extschema@._pg_cron_schema();
-    IF v_cron IS NULL THEN
-        PERFORM @extschema@._pg_cron_missing();
-    END IF;
-    EXECUTE format('SELECT %s.schedule_in_database($1, $2, $3, $4)', v_cron)
-        USING @extschema@._dispatch_cron_job_name() || ' at start', '@reboot',
-              format('CALL %I.jobmon_dispatch()', '@extschema@'), current_database();
-    EXECUTE format('SELECT %s.schedule_in_database($1, $2, $3, $4)', v_cron)
-        INTO v_job_id
-        USING @extschema@._dispatch_cron_job_name(), '* * * * *',
-              format('CALL %I.jobmon_dispatch()', '@extschema@'), current_database();
-    RETURN v_job_id;
-END
-$$;
-
-COMMENT ON FUNCTION @extschema@.jobmon_start() IS 'schedule the dispatcher with pg_cron in this database; returns the pg_cron job id';
-
-CREATE OR REPLACE FUNCTION @extschema@.jobmon_status(
-    OUT running boolean, OUT dispatcher_pid integer, OUT dispatcher_started timestamptz,
-    OUT last_wakeup timestamptz, OUT workers_in_use bigint, OUT max_workers integer,
-    OUT runs_waiting bigint, OUT pg_cron_job text, OUT message text)
-RETURNS record
-LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = @extschema@, pg_temp
-AS $$
-DECLARE
-    v_state @extschema@.jobmon_dispatcher_state;
-    v_cron  text;
-BEGIN
-    SELECT * INTO v_state FROM @extschema@.jobmon_dispatcher_state;
-    running := EXISTS (SELECT FROM pg_catalog.pg_stat_activity a WHERE a.pid = v_state.dispatcher_pid);
-    dispatcher_pid := CASE WHEN running THEN v_state.dispatcher_pid END;
-    dispatcher_started := CASE WHEN running THEN v_state.dispatcher_started END;
-    last_wakeup := v_state.last_wakeup;
-    SELECT count(*) FILTER (WHERE r.status IN ('starting', 'running')),
-           count(*) FILTER (WHERE r.status = 'waiting' AND r.due_at <= now())
-    INTO workers_in_use, runs_waiting
-    FROM @extschema@.jobmon_run r WHERE r.status IN ('waiting', 'starting', 'running');
-    max_workers := @extschema@._max_workers();
-    v_cron := @extschema@._pg_cron_schema();
-    IF v_cron IS NOT NULL THEN
-        EXECUTE format('SELECT schedule || '' '' || command FROM %s.job WHERE jobname = $1', v_cron)
-            INTO pg_cron_job USING @extschema@._dispatch_cron_job_name();
-    END IF;
-    message := @extschema@._dispatch_status_message(running, v_state, pg_cron_job);
-END
-$$;
-
-COMMENT ON FUNCTION @extschema@.jobmon_status() IS 'whether the dispatcher runs, its last wake-up, workers in use, runs waiting';
-
-REVOKE ALL ON FUNCTION @extschema@._library_version() FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@._pg_cron_database() FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@._pg_cron_schedule_calls() FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@._pg_cron_missing() FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@._dispatch_status_message(boolean, @extschema@.jobmon_dispatcher_state, text) FROM PUBLIC;
-
--- A terminated worker's step (issue 13, item 3): the dispatcher closes the
--- step the worker was in with its run, and leaves to its next pass a run
--- whose worker wrote its log after the pass began (no negative duration).
-
-CREATE OR REPLACE FUNCTION @extschema@._runs_close_orphaned() RETURNS integer
-LANGUAGE plpgsql
-SET search_path = @extschema@, pg_temp
-AS $$
-DECLARE
-    v_run    @extschema@.jobmon_run;
-    v_status text;
-    v_reason text;
-    v_retry_at timestamptz;
-    v_count  integer := 0;
-BEGIN
-    FOR v_run IN
-        SELECT r.* FROM @extschema@.jobmon_run r
-        WHERE r.status IN ('starting', 'running')
-          AND r.started_at < now() - interval '1 second'
-          AND NOT @extschema@._run_worker_alive(r.pid, r.started_at, r.status)
-          AND NOT EXISTS (SELECT FROM @extschema@.job_log l WHERE l.job_id = r.log_id AND l.start_time > now())
-          AND NOT EXISTS (SELECT FROM @extschema@.job_detail d WHERE d.job_id = r.log_id AND d.start_time > now())
-        FOR UPDATE OF r
-    LOOP
-        IF v_run.reason LIKE 'terminated after max_run_time%' THEN
-            v_status := 'timeout';
-            v_reason := v_run.reason;
-        ELSE
-            v_status := 'failure';
-            v_reason := format('worker process %s ended without finishing the run (terminated, crashed or restarted)',
-                               coalesce(v_run.pid::text, '(never started)'));
-        END IF;
-        UPDATE @extschema@.jobmon_run r SET status = v_status, reason = v_reason, finished_at = now()
-        WHERE r.run_id = v_run.run_id;
-        v_retry_at := @extschema@._run_retry(v_run, v_status);
-        IF v_run.log_id IS NOT NULL AND EXISTS (SELECT FROM @extschema@.job_log l
-                                                WHERE l.job_id = v_run.log_id AND l.end_time IS NULL) THEN
-            PERFORM @extschema@._log_step_close(d.step_id, 'CRITICAL', v_reason)
-            FROM @extschema@.job_detail d WHERE d.job_id = v_run.log_id AND d.end_time IS NULL;
-            PERFORM @extschema@._log_step_close(@extschema@._log_step_open(v_run.log_id, 'worker vanished'),
-                                              'CRITICAL', v_reason);
-            PERFORM @extschema@._run_log_close(v_run, v_status, v_retry_at);
-        END IF;
-        PERFORM @extschema@._dependants_notify(v_run.job_id);
-        v_count := v_count + 1;
-    END LOOP;
     v_cutoff timestamptz := @extschema@._retention_cutoff('run_retention');
     v_count  integer;
 BEGIN

@@ -753,3 +753,182 @@ AS $$
                              ELSE 1 END
                  END AS bytes) s
 $$;
+
+-- An interrupted dispatcher: jobmon_dispatch() and its retention round
+-- set search_path local to each of their transactions, so a cancel gives
+-- the caller's back; the dispatcher releases every hold of its lock;
+-- jobmon_status() counts a dispatcher as running while its backend holds
+-- the lock, and says when an idle session keeps it.
+
+CREATE FUNCTION @extschema@._dispatch_lock_held(p_pid integer) RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT EXISTS (SELECT FROM pg_catalog.pg_locks l
+                   WHERE l.locktype = 'advisory' AND l.granted AND l.pid = p_pid
+                     AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d
+                                       WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())
+                     AND l.classid OPERATOR(pg_catalog.=) pg_catalog.hashtext('pg_jobmon tick')::oid
+                     AND l.objid OPERATOR(pg_catalog.=) 0::oid AND l.objsubid OPERATOR(pg_catalog.=) 2)
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@._dispatch_status_message(
+    p_running boolean, p_state @extschema@.jobmon_dispatcher_state, p_pg_cron_job text)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_library   text := @extschema@._library_version();
+    v_installed text := (SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname = 'pg_jobmon');
+    v_db        text := @extschema@._pg_cron_database();
+    v_woke      timestamptz := p_state.last_wakeup;
+    v_start     text := format('SELECT %I.jobmon_start(), or CALL %I.jobmon_dispatch() every minute from another scheduler',
+                               '@extschema@', '@extschema@');
+BEGIN
+    RETURN CASE
+        WHEN v_library <> v_installed THEN
+            format('the pg_jobmon library is version %s but this database has version %s: no run starts until ALTER EXTENSION pg_jobmon UPDATE',
+                   v_library, v_installed)
+        WHEN p_running AND EXISTS (SELECT FROM pg_catalog.pg_stat_activity a
+                                   WHERE a.pid = p_state.dispatcher_pid AND a.state LIKE 'idle%') THEN
+            format('the session of pid %s holds the dispatcher''s lock but is idle (an interrupted CALL jobmon_dispatch()): no run starts until it calls the dispatcher again or ends (SELECT pg_terminate_backend(%s))',
+                   p_state.dispatcher_pid, p_state.dispatcher_pid)
+        WHEN p_running AND v_woke > now() - interval '10 seconds' THEN 'dispatching'
+        WHEN p_running THEN format('the dispatcher (pid %s) has not woken since %s', p_state.dispatcher_pid, v_woke)
+        WHEN p_pg_cron_job IS NOT NULL AND v_woke IS NULL THEN
+            'pg_cron calls the dispatcher at the start of every minute; if it has not after a minute, check cron.job_run_details'
+        WHEN p_pg_cron_job IS NOT NULL AND v_woke < now() - interval '2 minutes' THEN
+            'pg_cron has not run the dispatcher for over two minutes: check cron.job_run_details; if pg_cron cannot connect, set cron.use_background_workers = on (or cron.host to a socket directory) and restart'
+        WHEN p_pg_cron_job IS NOT NULL THEN 'waiting for pg_cron to call the dispatcher (every minute)'
+        WHEN v_db IS NULL THEN
+            format('no dispatcher is running, and pg_cron is not loaded: add it to shared_preload_libraries, or CALL %I.jobmon_dispatch() every minute from another scheduler',
+                   '@extschema@')
+        WHEN v_db <> current_database() AND v_woke > now() - interval '2 minutes' THEN
+            format('between two calls of the dispatcher, which last woke at %s; pg_cron calls it from database %s, whose jobs this database cannot see',
+                   v_woke, v_db)
+        WHEN v_db <> current_database() THEN
+            format('no dispatcher is running%s; pg_cron lives in database %s, whose jobs this database cannot see: there, check cron.job for %L (SELECT %I.jobmon_start() here says how to schedule it)',
+                   coalesce(' since ' || v_woke, ''), v_db, @extschema@._dispatch_cron_job_name(), '@extschema@')
+        WHEN @extschema@._pg_cron_schema() IS NULL THEN
+            format('no dispatcher is running, and pg_cron is not created in this database: CREATE EXTENSION pg_cron, then SELECT %I.jobmon_start()',
+                   '@extschema@')
+        ELSE format('no dispatcher is running: %s', v_start)
+        END;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.jobmon_status(
+    OUT running boolean, OUT dispatcher_pid integer, OUT dispatcher_started timestamptz,
+    OUT last_wakeup timestamptz, OUT workers_in_use bigint, OUT max_workers integer,
+    OUT runs_waiting bigint, OUT pg_cron_job text, OUT message text)
+RETURNS record
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_state @extschema@.jobmon_dispatcher_state;
+    v_cron  text;
+BEGIN
+    SELECT * INTO v_state FROM @extschema@.jobmon_dispatcher_state;
+    running := @extschema@._dispatch_lock_held(v_state.dispatcher_pid);
+    dispatcher_pid := CASE WHEN running THEN v_state.dispatcher_pid END;
+    dispatcher_started := CASE WHEN running THEN v_state.dispatcher_started END;
+    last_wakeup := v_state.last_wakeup;
+    SELECT count(*) FILTER (WHERE r.status IN ('starting', 'running')),
+           count(*) FILTER (WHERE r.status = 'waiting' AND r.due_at <= now())
+    INTO workers_in_use, runs_waiting
+    FROM @extschema@.jobmon_run r WHERE r.status IN ('waiting', 'starting', 'running');
+    max_workers := @extschema@._max_workers();
+    v_cron := @extschema@._pg_cron_schema();
+    IF v_cron IS NOT NULL THEN
+        EXECUTE format('SELECT schedule || '' '' || command FROM %s.job WHERE jobname = $1', v_cron)
+            INTO pg_cron_job USING @extschema@._dispatch_cron_job_name();
+    END IF;
+    message := @extschema@._dispatch_status_message(running, v_state, pg_cron_job);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.jobmon_status() IS 'whether the dispatcher runs, its last wake-up, workers in use, runs waiting';
+
+CREATE OR REPLACE PROCEDURE @extschema@.jobmon_dispatch(p_run_for interval DEFAULT interval '1 minute')
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_deadline pg_catalog.timestamptz;
+    v_wake     pg_catalog.timestamptz;
+    v_state    @extschema@.jobmon_dispatcher_state;
+    v_batches  pg_catalog.int4;
+    v_finished pg_catalog.bool;
+BEGIN
+    PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+    v_deadline := clock_timestamp() + p_run_for;
+    IF pg_catalog.pg_is_in_recovery() THEN
+        RETURN;
+    END IF;
+    -- The lock's key predates the name "dispatcher": it stays, so that the
+    -- dispatchers of two versions exclude each other during an update.
+    IF NOT pg_catalog.pg_try_advisory_lock(pg_catalog.hashtext('pg_jobmon tick'), 0) THEN
+        UPDATE @extschema@.jobmon_dispatcher_state s
+        SET renew_until = greatest(s.renew_until, v_deadline);
+        RETURN;
+    END IF;
+    UPDATE @extschema@.jobmon_dispatcher_state s
+    SET dispatcher_pid = pg_catalog.pg_backend_pid(), dispatcher_started = clock_timestamp(),
+        renew_until = NULL, stop_requested = false;
+    COMMIT;
+    LOOP
+        PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+        v_wake := @extschema@._dispatch_pass();
+        SELECT * INTO v_state FROM @extschema@.jobmon_dispatcher_state;
+        COMMIT;
+        PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+        -- Retention, once a minute, or after every pass while old rows are
+        -- left: in the time until the next pass, at most half a second.
+        IF v_state.retention_at IS NULL OR v_state.retention_at < now() - interval '1 minute' THEN
+            CALL @extschema@._retention_round(least(v_wake, clock_timestamp() + interval '0.5 seconds'),
+                                              1000, v_batches, v_finished);
+            PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+        END IF;
+        v_deadline := greatest(v_deadline, v_state.renew_until);
+        EXIT WHEN v_state.stop_requested OR clock_timestamp() >= v_deadline;
+        PERFORM @extschema@._dispatch_sleep(extract(epoch FROM least(v_wake, v_deadline) - clock_timestamp()));
+    END LOOP;
+    UPDATE @extschema@.jobmon_dispatcher_state s SET dispatcher_pid = NULL, stop_requested = false;
+    COMMIT;
+    -- Every hold of this session's: one left by an interrupted call of this
+    -- session too, which would keep every other dispatcher out.
+    WHILE @extschema@._dispatch_lock_held(pg_catalog.pg_backend_pid()) LOOP
+        PERFORM pg_catalog.pg_advisory_unlock(pg_catalog.hashtext('pg_jobmon tick'), 0);
+    END LOOP;
+END
+$$;
+
+COMMENT ON PROCEDURE @extschema@.jobmon_dispatch(interval) IS 'dispatch due runs of scheduled jobs for a while (superuser; jobmon_start() schedules it with pg_cron)';
+
+CREATE OR REPLACE PROCEDURE @extschema@._retention_round(p_until timestamptz, p_batch integer,
+    INOUT p_batches integer DEFAULT 0, INOUT p_finished boolean DEFAULT false)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_start pg_catalog.timestamptz;
+BEGIN
+    p_batches := 0;
+    LOOP
+        PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+        v_start := clock_timestamp();
+        -- A batch lost in a crash is deleted again by the next one.
+        PERFORM pg_catalog.set_config('synchronous_commit', 'off', true);
+        p_finished := @extschema@._retention_batch(p_batch) = 0;
+        p_batches := p_batches + 1;
+        IF p_finished THEN
+            UPDATE @extschema@.jobmon_dispatcher_state s SET retention_at = now();
+        END IF;
+        COMMIT;
+        PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+        EXIT WHEN p_finished OR clock_timestamp() + (clock_timestamp() - v_start) > p_until;
+    END LOOP;
+END
+$$;
+
+REVOKE ALL ON FUNCTION @extschema@._dispatch_lock_held(integer) FROM PUBLIC;

@@ -25,6 +25,20 @@ CREATE FUNCTION @extschema@._dispatch_cron_job_name() RETURNS text
 LANGUAGE sql STABLE
 AS $$ SELECT 'pg_jobmon dispatcher: ' || pg_catalog.current_database() $$;
 
+-- Whether the backend of p_pid holds the dispatcher's lock, which
+-- jobmon_dispatch() takes (pg_try_advisory_lock(hashtext('pg_jobmon tick'), 0)).
+CREATE FUNCTION @extschema@._dispatch_lock_held(p_pid integer) RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT EXISTS (SELECT FROM pg_catalog.pg_locks l
+                   WHERE l.locktype = 'advisory' AND l.granted AND l.pid = p_pid
+                     AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d
+                                       WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())
+                     AND l.classid OPERATOR(pg_catalog.=) pg_catalog.hashtext('pg_jobmon tick')::oid
+                     AND l.objid OPERATOR(pg_catalog.=) 0::oid AND l.objsubid OPERATOR(pg_catalog.=) 2)
+$$;
+
 -- The database pg_cron lives in (cron.database_name), NULL when pg_cron
 -- is not loaded.
 CREATE FUNCTION @extschema@._pg_cron_database() RETURNS text
@@ -153,6 +167,10 @@ BEGIN
         WHEN v_library <> v_installed THEN
             format('the pg_jobmon library is version %s but this database has version %s: no run starts until ALTER EXTENSION pg_jobmon UPDATE',
                    v_library, v_installed)
+        WHEN p_running AND EXISTS (SELECT FROM pg_catalog.pg_stat_activity a
+                                   WHERE a.pid = p_state.dispatcher_pid AND a.state LIKE 'idle%') THEN
+            format('the session of pid %s holds the dispatcher''s lock but is idle (an interrupted CALL jobmon_dispatch()): no run starts until it calls the dispatcher again or ends (SELECT pg_terminate_backend(%s))',
+                   p_state.dispatcher_pid, p_state.dispatcher_pid)
         WHEN p_running AND v_woke > now() - interval '10 seconds' THEN 'dispatching'
         WHEN p_running THEN format('the dispatcher (pid %s) has not woken since %s', p_state.dispatcher_pid, v_woke)
         WHEN p_pg_cron_job IS NOT NULL AND v_woke IS NULL THEN
@@ -191,7 +209,7 @@ DECLARE
     v_cron  text;
 BEGIN
     SELECT * INTO v_state FROM @extschema@.jobmon_dispatcher_state;
-    running := EXISTS (SELECT FROM pg_catalog.pg_stat_activity a WHERE a.pid = v_state.dispatcher_pid);
+    running := @extschema@._dispatch_lock_held(v_state.dispatcher_pid);
     dispatcher_pid := CASE WHEN running THEN v_state.dispatcher_pid END;
     dispatcher_started := CASE WHEN running THEN v_state.dispatcher_started END;
     last_wakeup := v_state.last_wakeup;

@@ -46,24 +46,23 @@ $$;
 -- A procedure, not a function: it commits after every pass, so what it
 -- planned is visible to the workers at once.  For the same reason it has
 -- no SET clause (it could not commit): it runs as a superuser, so it sets
--- search_path itself before anything else, lest a function or operator of
--- the caller's search_path (a database's ALTER DATABASE ... SET) run with
--- its rights, and puts the caller's back at the end.
+-- search_path itself, local to each of its transactions, before anything
+-- else in it, lest a function or operator of the caller's search_path (a
+-- database's ALTER DATABASE ... SET) run with its rights.  Local, so that
+-- the caller's comes back at every commit and at an error or a cancel.
 CREATE PROCEDURE @extschema@.jobmon_dispatch(p_run_for interval DEFAULT interval '1 minute')
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    v_path     pg_catalog.text := pg_catalog.current_setting('search_path');
     v_deadline pg_catalog.timestamptz;
     v_wake     pg_catalog.timestamptz;
     v_state    @extschema@.jobmon_dispatcher_state;
     v_batches  pg_catalog.int4;
     v_finished pg_catalog.bool;
 BEGIN
-    PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', false);
+    PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
     v_deadline := clock_timestamp() + p_run_for;
     IF pg_catalog.pg_is_in_recovery() THEN
-        PERFORM pg_catalog.set_config('search_path', v_path, false);
         RETURN;
     END IF;
     -- The lock's key predates the name "dispatcher": it stays, so that the
@@ -71,7 +70,6 @@ BEGIN
     IF NOT pg_catalog.pg_try_advisory_lock(pg_catalog.hashtext('pg_jobmon tick'), 0) THEN
         UPDATE @extschema@.jobmon_dispatcher_state s
         SET renew_until = greatest(s.renew_until, v_deadline);
-        PERFORM pg_catalog.set_config('search_path', v_path, false);
         RETURN;
     END IF;
     UPDATE @extschema@.jobmon_dispatcher_state s
@@ -79,14 +77,17 @@ BEGIN
         renew_until = NULL, stop_requested = false;
     COMMIT;
     LOOP
+        PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
         v_wake := @extschema@._dispatch_pass();
         SELECT * INTO v_state FROM @extschema@.jobmon_dispatcher_state;
         COMMIT;
+        PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
         -- Retention, once a minute, or after every pass while old rows are
         -- left: in the time until the next pass, at most half a second.
         IF v_state.retention_at IS NULL OR v_state.retention_at < now() - interval '1 minute' THEN
             CALL @extschema@._retention_round(least(v_wake, clock_timestamp() + interval '0.5 seconds'),
                                               1000, v_batches, v_finished);
+            PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
         END IF;
         v_deadline := greatest(v_deadline, v_state.renew_until);
         EXIT WHEN v_state.stop_requested OR clock_timestamp() >= v_deadline;
@@ -94,8 +95,11 @@ BEGIN
     END LOOP;
     UPDATE @extschema@.jobmon_dispatcher_state s SET dispatcher_pid = NULL, stop_requested = false;
     COMMIT;
-    PERFORM pg_catalog.pg_advisory_unlock(pg_catalog.hashtext('pg_jobmon tick'), 0);
-    PERFORM pg_catalog.set_config('search_path', v_path, false);
+    -- Every hold of this session's: one left by an interrupted call of this
+    -- session too, which would keep every other dispatcher out.
+    WHILE @extschema@._dispatch_lock_held(pg_catalog.pg_backend_pid()) LOOP
+        PERFORM pg_catalog.pg_advisory_unlock(pg_catalog.hashtext('pg_jobmon tick'), 0);
+    END LOOP;
 END
 $$;
 

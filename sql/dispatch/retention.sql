@@ -202,18 +202,17 @@ $$;
 -- minute for the next round.
 --
 -- A procedure, to commit; so it has no SET clause, and sets search_path
--- itself (as jobmon_dispatch does) and puts the caller's back.
+-- itself, local to each of its transactions (as jobmon_dispatch does).
 CREATE PROCEDURE @extschema@._retention_round(p_until timestamptz, p_batch integer,
     INOUT p_batches integer DEFAULT 0, INOUT p_finished boolean DEFAULT false)
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    v_path  pg_catalog.text := pg_catalog.current_setting('search_path');
     v_start pg_catalog.timestamptz;
 BEGIN
-    PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', false);
     p_batches := 0;
     LOOP
+        PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
         v_start := clock_timestamp();
         -- A batch lost in a crash is deleted again by the next one.
         PERFORM pg_catalog.set_config('synchronous_commit', 'off', true);
@@ -223,9 +222,9 @@ BEGIN
             UPDATE @extschema@.jobmon_dispatcher_state s SET retention_at = now();
         END IF;
         COMMIT;
+        PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
         EXIT WHEN p_finished OR clock_timestamp() + (clock_timestamp() - v_start) > p_until;
     END LOOP;
-    PERFORM pg_catalog.set_config('search_path', v_path, false);
 END
 $$;
 

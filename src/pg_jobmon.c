@@ -59,11 +59,12 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/pg_extension.h"
-#include "commands/dbcommands.h"
+#include "commands/dbcommands.h"	/* get_database_name(), to 18 */
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/lsyscache.h"	/* get_database_name(), from 19 */
 #include "utils/rel.h"
 
 #include "pg_jobmon.h"

@@ -21,37 +21,7 @@ prefix=${PG18_PREFIX:-$top/tmp/pg18}
 apt_dir=$top/tmp/pg18-apt
 build_dir=$top/tmp/pg18-build
 
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-
-# apt_install PACKAGE...: install those that are missing.
-apt_install() {
-	local missing=() p
-	for p in "$@"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-			missing+=("$p")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	echo "pg18: installing ${missing[*]}"
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get update -q
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
-}
-
-# The Debian mirror of the machine's own apt sources.
-debian_mirror() {
-	local f
-	{
-		for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-			[ -f "$f" ] || continue
-			sed -n 's/^[[:space:]]*deb\(-src\)\?[[:space:]]\+\(\[[^]]*\][[:space:]]\+\)\?\([^[:space:]]\+\).*/\3/p' "$f"
-		done
-		for f in /etc/apt/sources.list.d/*.sources; do
-			[ -f "$f" ] || continue
-			sed -n 's/^URIs:[[:space:]]*//p' "$f" | tr ' ' '\n'
-		done
-	} | grep -E '^https?://[^/]+/(.*/)?debian/?$' | head -n 1 | sed 's|/$||' ||
-		true
-}
+. "$top/tools/debian-apt.sh"
 
 is_18() {
 	[ -x "$prefix/bin/pg_config" ] &&
@@ -66,34 +36,10 @@ else
 	# tarball.  No readline, zlib, ICU or OpenSSL: none is needed here.
 	apt_install gcc make perl bison flex bzip2 ca-certificates
 
-	mirror=$(debian_mirror)
-	if [ -z "$mirror" ]; then
-		echo "pg18: found no Debian mirror in the machine's apt sources" >&2
-		exit 1
-	fi
-	keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-	rm -rf "$apt_dir"
-	mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/src"
-	# apt downloads as its own user where it can write.
-	if [ "$(id -u)" -eq 0 ] && id _apt >/dev/null 2>&1; then
-		chown _apt "$apt_dir/src"
-	fi
-	if [ -f "$keyring" ]; then
-		echo "deb-src [signed-by=$keyring] $mirror unstable main" > "$apt_dir/sources.list"
-	else
-		echo "deb-src $mirror unstable main" > "$apt_dir/sources.list"
-	fi
-	apt_opts=(
-		-o "Dir::Etc::SourceList=$apt_dir/sources.list"
-		-o "Dir::Etc::SourceParts=/dev/null"
-		-o "Dir::State::Lists=$apt_dir/lists"
-		-o "Dir::Cache=$apt_dir/cache"
-	)
-	echo "pg18: fetching the source package postgresql-18 (unstable) from $mirror"
-	# All in private directories: no root needed.
-	apt-get -q "${apt_opts[@]}" update >/dev/null
-	(cd "$apt_dir/src" && apt-get -q "${apt_opts[@]}" source -d postgresql-18 >/dev/null)
-	tarball=$(ls "$apt_dir"/src/postgresql-18_*.orig.tar.* | head -n 1)
+	echo "pg18: fetching the source package postgresql-18 (unstable)"
+	private_apt "$apt_dir" deb-src unstable
+	(cd "$apt_dir/get" && apt-get -q "${apt_opts[@]}" source -d postgresql-18 >/dev/null)
+	tarball=$(ls "$apt_dir"/get/postgresql-18_*.orig.tar.* | head -n 1)
 	[ -f "$tarball" ] || { echo "pg18: no upstream tarball fetched" >&2; exit 1; }
 
 	rm -rf "$build_dir" "$prefix"

@@ -46,7 +46,10 @@ BEGIN
     ('capture_max_bytes', '1MB',
      'How many bytes of captured messages a run''s worker keeps in all: each kept message costs its texts (as cut by capture_max_message_bytes) and about 200 bytes more.  Once a message does not fit, it and the run''s later messages are counted, not kept, as past capture_max_messages.  A size such as 1MB, 512kB or 65536 (bytes), at most 1GB.  Read when a run starts.'),
     ('capture_max_message_bytes', '8kB',
-     'How many bytes of each text of a captured message (message, detail, hint, context ...) are kept: a longer text is cut on a character boundary and ends with "... (N bytes not kept)".  A failed step''s message repeats its error cut the same way; the error''s event keeps it whole.  A size such as 8kB or 1024 (bytes), at most 1GB.  Read when a run starts.');
+     'How many bytes of each text of a captured message (message, detail, hint, context ...) are kept: a longer text is cut on a character boundary and ends with "... (N bytes not kept)".  A failed step''s message repeats its error cut the same way; the error''s event keeps it whole.  A size such as 8kB or 1024 (bytes), at most 1GB.  Read when a run starts.'),
+    -- pg_jobmon 1.x compatibility (text_style)
+    ('text_style', '1.x',
+     'Wording of the texts that checks and scripts parse: check_job_status''s FAILED_RUN and BLOCKED alert_text and the step message of cancel_job.  1.x (pg_jobmon 1.5''s: "3 consecutive CRITICAL runs", "1 WARNING run(s)", "Manually cancelled via call to jobmon.cancel_job() by alice") or 2.x ("3 consecutive job failure(s)", "Cancelled by role alice through cancel_job()").');
 END
 $$;
 
@@ -108,6 +111,8 @@ BEGIN
                          WHEN 'capture_max_messages' THEN 'Give a whole number of at least 0.'
                          WHEN 'capture_max_bytes' THEN 'Give a size of at most 1GB, such as 1MB, 512kB or 65536 (bytes).'
                          WHEN 'capture_max_message_bytes' THEN 'Give a size of at most 1GB, such as 8kB or 1024 (bytes).'
+                         -- pg_jobmon 1.x compatibility (text_style)
+                         WHEN 'text_style' THEN 'Give 1.x or 2.x.'
                          ELSE 'Give a non-empty value.' END;
     END IF;
     INSERT INTO @extschema@.jobmon_config (name, value) VALUES (p_name, p_value)
@@ -167,6 +172,8 @@ AS $$
         WHEN 'capture_max_messages' THEN p_value ~ '^\s*[0-9]{1,9}\s*$'
         WHEN 'capture_max_bytes' THEN coalesce(s.bytes <= 1073741824, false)
         WHEN 'capture_max_message_bytes' THEN coalesce(s.bytes <= 1073741824, false)
+        -- pg_jobmon 1.x compatibility (text_style)
+        WHEN 'text_style' THEN p_value IN ('1.x', '2.x')
         ELSE p_value <> ''
     END
     FROM (SELECT CASE WHEN p_value ~ '^\s*[0-9]{1,10}\s*(B|kB|MB|GB)?\s*$'

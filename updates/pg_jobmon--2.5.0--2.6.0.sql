@@ -14,10 +14,11 @@
 -- BLOCKED alerts and of cancel_job's step.
 
 CREATE INDEX job_log_job_name_start_idx ON @extschema@.job_log
-    (pg_catalog.hashtextextended(job_name, 0), start_time);
+    (pg_catalog.hashtextextended(job_name, 0), pg_catalog.timezone('UTC', start_time));
 
 CREATE INDEX job_log_job_name_end_idx ON @extschema@.job_log
-    (pg_catalog.hashtextextended(job_name, 0), end_time) WHERE end_time IS NOT NULL;
+    (pg_catalog.hashtextextended(job_name, 0), pg_catalog.timezone('UTC', end_time))
+    WHERE end_time IS NOT NULL;
 
 CREATE OR REPLACE FUNCTION @extschema@._setting_defaults(
     OUT name text, OUT default_value text, OUT description text)
@@ -159,18 +160,19 @@ BEGIN
     -- The last run of a job and its last end are each one probe of an
     -- index on the hash of the name (job_log_job_name_start_idx,
     -- job_log_job_name_end_idx), made only for the active configured jobs
-    -- and, for the last end, only for those reported: the cost does not
-    -- grow with the history read.  The hash is compared with BETWEEN, not
-    -- =, on purpose: with = the planner takes the hash for a constant and
-    -- may read the newest runs of every job through job_log_start_time_idx
-    -- until one of this job's turns up, which for a job that has not run
-    -- lately (the very one reported) is the whole history.  Ordered by the
-    -- hash too, the probe is answered in order by the index on it alone;
-    -- enable_sort = off (this function's setting) keeps the planner from
-    -- sorting every run of the job in the history instead.  The other
-    -- queries here have no other way than a sort where they sort, but the
-    -- penalty that enable_sort adds to their cost would make them look
-    -- worth compiling: hence jit = off.
+    -- and, for the last end, only for those reported with a run in the
+    -- history: the cost does not grow with the history read.  The times
+    -- are compared and ordered as timezone('UTC', t), which orders as t
+    -- does, because only those indexes hold that expression: ordered by the
+    -- plain column, the planner may read the newest runs of every job
+    -- through job_log_start_time_idx until one of this job's turns up,
+    -- which for a job that has not run lately (the very one reported) is
+    -- the whole history.  enable_sort = off (this function's setting) keeps
+    -- it from sorting all of a job's runs instead; the other queries here
+    -- have no other way than a sort where they sort, but the penalty that
+    -- enable_sort adds to their cost would make them look worth compiling:
+    -- hence jit = off.  The last end is looked for among the runs that
+    -- ended within the history, as those that started within it did.
     FOR alert_code, alert_status, job_name, alert_text IN
         WITH config AS (
             SELECT upper(c.job_name) AS job_name, c.warn_threshold, c.error_threshold, c.active, c.sensitivity
@@ -206,23 +208,26 @@ BEGIN
             LEFT JOIN LATERAL (
                 SELECT j.start_time, j.end_time, j.pid
                 FROM @extschema@.job_log j
-                WHERE pg_catalog.hashtextextended(j.job_name, 0)
-                          BETWEEN pg_catalog.hashtextextended(c.job_name, 0) AND pg_catalog.hashtextextended(c.job_name, 0)
-                  AND j.job_name = c.job_name AND j.start_time > v_since
-                ORDER BY pg_catalog.hashtextextended(j.job_name, 0) DESC, j.start_time DESC
+                WHERE pg_catalog.hashtextextended(j.job_name, 0) = pg_catalog.hashtextextended(c.job_name, 0)
+                  AND j.job_name = c.job_name
+                  AND pg_catalog.timezone('UTC', j.start_time) > pg_catalog.timezone('UTC', v_since)
+                ORDER BY pg_catalog.timezone('UTC', j.start_time) DESC
                 LIMIT 1) r ON true
             WHERE c.active AND (r.start_time IS NULL OR now() - r.start_time > c.warn_threshold)
         ),
         running AS (
             SELECT m.*,
                    a.pid IS NOT NULL AND m.end_time IS NULL AND now() - m.start_time >= m.shortest AS is_running,
-                   (SELECT j.end_time
-                    FROM @extschema@.job_log j
-                    WHERE pg_catalog.hashtextextended(j.job_name, 0)
-                              BETWEEN pg_catalog.hashtextextended(m.job_name, 0) AND pg_catalog.hashtextextended(m.job_name, 0)
-                      AND j.job_name = m.job_name AND j.end_time IS NOT NULL AND j.start_time > v_since
-                    ORDER BY pg_catalog.hashtextextended(j.job_name, 0) DESC, j.end_time DESC
-                    LIMIT 1) AS last_end
+                   CASE WHEN m.start_time IS NOT NULL THEN
+                       (SELECT j.end_time
+                        FROM @extschema@.job_log j
+                        WHERE pg_catalog.hashtextextended(j.job_name, 0) = pg_catalog.hashtextextended(m.job_name, 0)
+                          AND j.job_name = m.job_name AND j.end_time IS NOT NULL
+                          AND pg_catalog.timezone('UTC', j.end_time) > pg_catalog.timezone('UTC', v_since)
+                          AND j.start_time > v_since
+                        ORDER BY pg_catalog.timezone('UTC', j.end_time) DESC
+                        LIMIT 1)
+                   END AS last_end
             FROM missing m
             LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = m.pid
         ),

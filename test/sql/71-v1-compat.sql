@@ -2,21 +2,30 @@
 -- a day of jobs (good, warning, bad, an unconfigured job failing three
 -- times, a sql_job, a run that never finished, a configured job that never
 -- ran), the log they leave, check_job_status's answers as time passes,
--- and recovery.  1.5's escalation test (codes 4 and 5 added) is not
--- repeated here: its configuration would have to be committed for the
--- logging connection to see it; 11-check_job_status.sql covers the rule.  Written here from
+-- recovery, and escalation through two added alert codes.  The
+-- escalation's configuration and codes are committed (and removed at the
+-- end): the failures are recorded by the logging connection, which sees
+-- only committed rows.  Written here from
 -- what those tests assert, not copied.  Where 1.5 waited (pg_sleep) for
 -- thresholds to pass, this file moves the runs' start times back instead.
 -- Left out on purpose: 1.5's dblink_mapping_jobmon table, which 2.x
 -- removed (doc/pg_jobmon.md, section 10).
 \ir ../setup.sql
+SELECT 'V1 ESCALATION ' || pg_backend_pid() || ' ' || md5(random()::text) AS esc \gset
+DELETE FROM jobmon.job_status_text WHERE alert_text = 'V1 TEST ALERT LEVEL';
+INSERT INTO jobmon.job_check_config (job_name, warn_threshold, error_threshold, active, sensitivity, escalate)
+VALUES (:'esc', '1 day', '2 days', true, 0, 3);
+INSERT INTO jobmon.job_status_text (alert_code, alert_text)
+SELECT max(alert_code) + 1, 'V1 TEST ALERT LEVEL' FROM jobmon.job_status_text;
+INSERT INTO jobmon.job_status_text (alert_code, alert_text)
+SELECT max(alert_code) + 1, 'V1 TEST ALERT LEVEL' FROM jobmon.job_status_text;
+
 BEGIN;
-SELECT plan(12);
+SELECT plan(15);
 
 -- A clean slate of monitoring state (rolled back at the end).
 DELETE FROM jobmon.job_check_log;
 DELETE FROM jobmon.job_check_config;
-DELETE FROM jobmon.job_status_text WHERE alert_code > 3;
 -- Names unique to this run: the log is autonomous, so earlier runs' rows stay.
 SELECT 'V1 ' || pg_catalog.txid_current() || ' ' AS p \gset
 SELECT set_config('v1.p', :'p', true) \g /dev/null
@@ -167,5 +176,29 @@ SELECT results_eq(format($$SELECT d.action, d.status, d.message FROM jobmon.job_
     $$VALUES ('Test step 1', 'OK', 'Testing job recovery')$$,
     'the recovery run''s step');
 
+-- Escalation: escalate = 3, codes 4 and 5 added (committed above).  Each
+-- run fails with a WARNING step and a failed sql_step, then fail_job(2).
+CREATE FUNCTION pg_temp.v1_warning_runs(p_name text, p_runs int) RETURNS int LANGUAGE plpgsql AS $$
+DECLARE
+    v_job bigint;
+BEGIN
+    FOR i IN 1 .. p_runs LOOP
+        v_job := jobmon.add_job(p_name);
+        PERFORM jobmon.update_step(jobmon.add_step(v_job, 'Test step 1'), 'OK', 'Successful Step 1');
+        PERFORM jobmon.update_step(jobmon.add_step(v_job, 'Test step 2'), 'WARNING', 'Failed Step 2');
+        PERFORM jobmon.sql_step(v_job, 'Test step 3', 'DELETE FROM v1_rows WHERE col3 = 0');
+        PERFORM jobmon.fail_job(v_job, 2);
+    END LOOP;
+    RETURN (SELECT max(l.alert_code) FROM jobmon.job_check_log l WHERE l.job_name = upper(p_name));
+END
+$$;
+SELECT is(pg_temp.v1_warning_runs(:'esc', 3), 3, 'the third warning in a row escalates the job to code 3');
+SELECT is(pg_temp.v1_warning_runs(:'esc', 3), 4, 'three more escalate it to code 4');
+SELECT is(pg_temp.v1_warning_runs(:'esc', 4), 5, 'four more escalate it to code 5');
+
 SELECT * FROM finish();
 ROLLBACK;
+
+DELETE FROM jobmon.job_check_log WHERE job_name = upper(:'esc');
+DELETE FROM jobmon.job_check_config WHERE job_name = :'esc';
+DELETE FROM jobmon.job_status_text WHERE alert_text = 'V1 TEST ALERT LEVEL';

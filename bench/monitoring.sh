@@ -10,7 +10,8 @@
 # copy of the same rows in 1.5's table layout (bench/monitoring/v1.sql).
 # Each figure is the median of BENCH_REPEAT runs (default 5), each run in
 # its own statement of one session, after one warm-up run.
-# Target: new / 1.x <= 1 for every history.
+# Target: new / 1.x <= 1 for every history.  BENCH_KEEP=1 keeps the
+# database (jobmon_bench_monitoring) to look at the plans afterwards.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)

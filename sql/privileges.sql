@@ -19,7 +19,7 @@ BEGIN
               '_null_id', '_null_argument', '_setting', '_job_not_found', '_step_not_found',
               '_handled_error', '_log_step_error', '_log_send_job_open', '_log_send_step_open',
               '_log_send_step_close', '_log_send_job_close', '_log_send_event',
-              '_log_send_step_failed',
+              '_log_send_step_failed', '_sql_step', '_sql_job', '_sql_execute',
               -- row-level security of the log
               '_log_reads_all', '_run_log_roles',
               -- jobmon_config_show(), and the checks before a superuser's work

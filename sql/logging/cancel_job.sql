@@ -1,5 +1,6 @@
 -- cancel_job: cancel the backend running a job, mark the job's last step
--- CRITICAL with who cancelled it, and fail the job.  Returns whether a
+-- CRITICAL with who cancelled it (in 1.x's words unless the setting
+-- text_style is 2.x), and fail the job.  Returns whether a
 -- backend was signalled (false when the job's backend is gone or is this
 -- session itself, which is not interrupted).
 CREATE FUNCTION @extschema@.cancel_job(p_job_id bigint) RETURNS boolean
@@ -52,7 +53,9 @@ BEGIN
     END IF;
     PERFORM @extschema@.update_step(v_step_id,
         (SELECT t.alert_text FROM @extschema@.job_status_text t WHERE t.alert_code = 3),
-        format('Cancelled by role %s through cancel_job()', current_user));
+        CASE WHEN @extschema@._setting('text_style') = '1.x'
+             THEN format('Manually cancelled via call to %s.cancel_job() by %s', '@extschema@', current_user)
+             ELSE format('Cancelled by role %s through cancel_job()', current_user) END);
     PERFORM @extschema@.fail_job(p_job_id, 3);
 
     IF v_job.pid <> pg_backend_pid() AND EXISTS (

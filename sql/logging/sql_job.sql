@@ -1,10 +1,13 @@
--- sql_job: run one SQL statement as a whole logged job of one step.
+-- sql_job: run one SQL statement as a whole logged job of one step, as the
+-- caller and under the caller's search_path (see sql_step.sql: the same
+-- split between a wrapper that reads the search_path and a body that
+-- pins its own).
 --
 -- Two runs of the same job name do not overlap: a run that finds another
 -- one holding the job's advisory lock logs that and ends OK without running
 -- the statement.  The lock is transaction-scoped, so no error path can leave
 -- it behind.
-CREATE FUNCTION @extschema@.sql_job(p_job_name text, p_sql text) RETURNS text
+CREATE FUNCTION @extschema@._sql_job(p_job_name text, p_sql text, p_search_path text) RETURNS text
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
@@ -27,18 +30,21 @@ BEGIN
     END IF;
 
     v_step_id := @extschema@.add_step(v_job_id, 'Running sql: ' || quote_literal(p_sql));
-    BEGIN
-        EXECUTE p_sql;
-        GET DIAGNOSTICS v_rows = ROW_COUNT;
-    EXCEPTION WHEN OTHERS THEN
-        PERFORM @extschema@._log_step_error(v_step_id, e) FROM @extschema@._handled_error() e;
+    v_rows := @extschema@._sql_execute(v_step_id, p_sql, p_search_path);
+    IF v_rows IS NULL THEN
         PERFORM @extschema@.fail_job(v_job_id);
         RETURN 'Job ID ' || v_job_id || ' failed. See job_detail table for more details';
-    END;
+    END IF;
     PERFORM @extschema@.update_step(v_step_id, 'OK', 'Rows affected: ' || v_rows);
     PERFORM @extschema@.close_job(v_job_id);
     RETURN 'Job logged with job id: ' || v_job_id;
 END
 $$;
 
-COMMENT ON FUNCTION @extschema@.sql_job(text, text) IS 'run a statement as a complete logged job of one step';
+CREATE FUNCTION @extschema@.sql_job(p_job_name text, p_sql text) RETURNS text
+LANGUAGE sql
+AS $$
+    SELECT @extschema@._sql_job(p_job_name, p_sql, pg_catalog.current_setting('search_path'))
+$$;
+
+COMMENT ON FUNCTION @extschema@.sql_job(text, text) IS 'run a statement as a complete logged job of one step, under the caller''s search_path';

@@ -51,7 +51,10 @@ BEGIN
     ('audit_retention', '90 days',
      'How long the dispatcher keeps the audit trail of changes to jobs and schedules (jobmon_audit rows, one per change and per submit_job); 0 keeps it for ever.'),
     ('log_retention', '0',
-     'How long the dispatcher keeps the logged jobs of the logging API (job_log rows written by add_job and the like, with their steps and events), counted from their start and only once closed; the logs of runs go with their runs (run_retention).  0, the default, keeps them for ever, as pg_jobmon 1.x did (job_log_clear() deletes them by hand).');
+     'How long the dispatcher keeps the logged jobs of the logging API (job_log rows written by add_job and the like, with their steps and events), counted from their start and only once closed; the logs of runs go with their runs (run_retention).  0, the default, keeps them for ever, as pg_jobmon 1.x did (job_log_clear() deletes them by hand).'),
+    -- pg_jobmon 1.x compatibility (text_style)
+    ('text_style', '1.x',
+     'Wording of the texts that checks and scripts parse: check_job_status''s FAILED_RUN and BLOCKED alert_text and the step message of cancel_job.  1.x (pg_jobmon 1.5''s: "3 consecutive CRITICAL runs", "1 WARNING run(s)", "Manually cancelled via call to jobmon.cancel_job() by alice") or 2.x ("3 consecutive job failure(s)", "Cancelled by role alice through cancel_job()").');
 END
 $$;
 
@@ -115,6 +118,8 @@ BEGIN
                          WHEN 'capture_max_messages' THEN 'Give a whole number of at least 0.'
                          WHEN 'capture_max_bytes' THEN 'Give a size of at most 1GB, such as 1MB, 512kB or 65536 (bytes).'
                          WHEN 'capture_max_message_bytes' THEN 'Give a size of at most 1GB, such as 8kB or 1024 (bytes).'
+                         -- pg_jobmon 1.x compatibility (text_style)
+                         WHEN 'text_style' THEN 'Give 1.x or 2.x.'
                          ELSE 'Give a non-empty value.' END;
     END IF;
     INSERT INTO @extschema@.jobmon_config (name, value) VALUES (p_name, p_value)
@@ -176,6 +181,8 @@ AS $$
         WHEN 'capture_max_messages' THEN p_value ~ '^\s*[0-9]{1,9}\s*$'
         WHEN 'capture_max_bytes' THEN coalesce(s.bytes <= 1073741824, false)
         WHEN 'capture_max_message_bytes' THEN coalesce(s.bytes <= 1073741824, false)
+        -- pg_jobmon 1.x compatibility (text_style)
+        WHEN 'text_style' THEN p_value IN ('1.x', '2.x')
         ELSE p_value <> ''
     END
     FROM (SELECT CASE WHEN p_value ~ '^\s*[0-9]{1,10}\s*(B|kB|MB|GB)?\s*$'

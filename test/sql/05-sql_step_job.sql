@@ -4,7 +4,7 @@
 DROP TABLE IF EXISTS public.sql_step_target;
 CREATE TABLE public.sql_step_target (id int PRIMARY KEY, v text NOT NULL);
 BEGIN;
-SELECT plan(17);
+SELECT plan(18);
 
 SELECT jobmon.add_job('sql step test') AS job \gset
 SELECT is(jobmon.sql_step(:job, 'insert three rows', 'INSERT INTO public.sql_step_target SELECT g, ''x'' FROM generate_series(1, 3) g'),
@@ -13,6 +13,8 @@ SELECT results_eq(format('SELECT action, status, message FROM jobmon.job_detail 
                   $$VALUES ('insert three rows', 'OK', 'Rows affected: 3')$$,
                   'the step records the rows affected');
 SELECT is((SELECT count(*)::int FROM public.sql_step_target), 3, 'the statement''s effect stays in the caller''s transaction');
+SELECT results_eq(format('SELECT status, end_time IS NOT NULL FROM jobmon.job_log WHERE job_id = %s', :job),
+                  $$VALUES ('OK', true)$$, 'a successful sql_step closes the job, as pg_jobmon 1.x did');
 SELECT is(jobmon.sql_step(:job, 'duplicate key', 'INSERT INTO public.sql_step_target VALUES (1, ''y'')'),
           false, 'sql_step returns false when the statement fails');
 SELECT results_eq(format('SELECT status, message FROM jobmon.job_detail WHERE job_id = %s AND action = ''duplicate key''', :job),

@@ -1,8 +1,9 @@
 -- cancel_job: cancel the backend running a job, mark its last step CRITICAL
--- naming who cancelled it, and fail the job.
+-- naming who cancelled it (in 1.x's words, or 2.x's with text_style = 2.x),
+-- and fail the job.
 \ir ../setup.sql
 BEGIN;
-SELECT plan(10);
+SELECT plan(12);
 
 -- A second session runs a logged job that waits.
 SELECT public.dblink_connect('cancel_victim',
@@ -30,8 +31,8 @@ SELECT * FROM public.dblink_get_result('cancel_victim', false) AS t(x text) \g /
 SELECT ok(public.dblink_error_message('cancel_victim') LIKE '%canceling statement due to user request%',
           'the job''s running statement is cancelled');
 SELECT results_eq(format('SELECT status, message FROM jobmon.job_detail WHERE step_id = %s', :step),
-                  format($$VALUES ('CRITICAL', 'Cancelled by role %s through cancel_job()')$$, current_user),
-                  'the last step is CRITICAL and names who cancelled the job');
+                  format($$VALUES ('CRITICAL', 'Manually cancelled via call to jobmon.cancel_job() by %s')$$, current_user),
+                  'the last step is CRITICAL and names who cancelled the job, in pg_jobmon 1.x''s words');
 SELECT results_eq(format('SELECT status, end_time IS NOT NULL FROM jobmon.job_log WHERE job_id = %s', :job),
                   $$VALUES ('CRITICAL', true)$$, 'the job is failed');
 SELECT ok((SELECT count(*) > 0 FROM jobmon.job_check_log WHERE job_id = :job), 'the failure counts for monitoring');
@@ -62,8 +63,14 @@ BEGIN
         PERFORM pg_stat_clear_snapshot();
     END LOOP;
 END $$;
+SELECT jobmon.jobmon_config_set('text_style', '2.x') \g /dev/null
 SELECT is(jobmon.cancel_job(:orphan), false, 'cancel_job returns false when the job''s backend is gone');
 SELECT is((SELECT status FROM jobmon.job_log WHERE job_id = :orphan), 'CRITICAL', 'and still fails the job');
+SELECT results_eq(format('SELECT action, status, message FROM jobmon.job_detail WHERE job_id = %s', :orphan),
+                  format($$VALUES ('Job cancelled', 'CRITICAL', 'Cancelled by role %s through cancel_job()')$$, current_user),
+                  'a job without steps gets a step "Job cancelled"; with text_style = 2.x it says who in 2.x''s words');
+SELECT throws_ok($$SELECT jobmon.jobmon_config_set('text_style', '3.x')$$, '22023',
+                 'invalid value for setting "text_style": "3.x"', 'text_style takes only 1.x or 2.x');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -13,7 +13,7 @@ DROP TABLE IF EXISTS public.t11_lock_target;
 CREATE TABLE public.t11_lock_target (id integer);
 
 BEGIN;
-SELECT plan(35);
+SELECT plan(38);
 
 -- Start from an empty log and the three seeded codes, whatever other test
 -- files committed (rolled back at the end).
@@ -80,8 +80,8 @@ SELECT results_eq('SELECT * FROM jobmon.check_job_status()', pg_temp.t11_ok(),
 
 DO $$ BEGIN PERFORM pg_temp.t11_run('T11_UNCONF', '10 minutes', 'CRITICAL'); END $$;
 SELECT results_eq('SELECT * FROM jobmon.check_job_status()',
-                  $$VALUES (3, 'FAILED_RUN'::text, 'T11_UNCONF'::text, '3 consecutive job failure(s)'::text)$$,
-                  'the third failure of a job without configuration is FAILED_RUN with code 3');
+                  $$VALUES (3, 'FAILED_RUN'::text, 'T11_UNCONF'::text, '3 consecutive CRITICAL runs'::text)$$,
+                  'the third failure of a job without configuration is FAILED_RUN with code 3, in 1.x''s words');
 
 DO $$ BEGIN PERFORM pg_temp.t11_run('T11_UNCONF', '5 minutes', 'OK'); END $$;
 SELECT is((SELECT count(*)::int FROM jobmon.job_check_log WHERE job_name = 'T11_UNCONF'), 0,
@@ -103,7 +103,7 @@ SELECT results_eq('SELECT * FROM jobmon.check_job_status()', pg_temp.t11_ok(),
 
 DO $$ BEGIN PERFORM pg_temp.t11_run('T11_SENS', '10 minutes', 'WARNING'); END $$;
 SELECT results_eq('SELECT * FROM jobmon.check_job_status()',
-                  $$VALUES (2, 'FAILED_RUN'::text, 'T11_SENS'::text, '3 consecutive job failure(s)'::text)$$,
+                  $$VALUES (2, 'FAILED_RUN'::text, 'T11_SENS'::text, '3 WARNING run(s)'::text)$$,
                   'one failure more than the sensitivity is FAILED_RUN, at the code of the failures (2)');
 
 DO $$ BEGIN
@@ -212,8 +212,8 @@ DO $$ BEGIN PERFORM pg_stat_clear_snapshot(); END $$;
 SELECT results_eq(
     $$SELECT * FROM jobmon.check_job_status('1 day') WHERE job_name = 'T11_BLOCK'$$,
     $$VALUES (3, 'BLOCKED'::text, 'T11_BLOCK'::text,
-              'Another transaction has a lock that is blocking this job from completing'::text)$$,
-    'a reported run whose backend waits for a lock is BLOCKED');
+              'Another transaction has a lock that blocking this job from completing'::text)$$,
+    'a reported run whose backend waits for a lock is BLOCKED (1.x''s text, word for word)');
 SELECT is(dblink_cancel_query('t11_blocker'), 'OK', 'the waiting query is cancelled');
 DO $$ BEGIN PERFORM dblink_disconnect('t11_blocker'); END $$;
 
@@ -226,7 +226,7 @@ SELECT results_eq($$SELECT alert_code FROM jobmon.job_check_log WHERE job_name =
                   'VALUES (2)', 'a first failure is logged at its own code');
 SELECT results_eq(
     $$SELECT * FROM jobmon.check_job_status('1 day') WHERE job_name = 'T11_ESC'$$,
-    $$VALUES (2, 'FAILED_RUN'::text, 'T11_ESC'::text, '1 consecutive job failure(s)'::text)$$,
+    $$VALUES (2, 'FAILED_RUN'::text, 'T11_ESC'::text, '1 WARNING run(s)'::text)$$,
     'with sensitivity 0 the first failure alerts');
 
 SELECT pg_temp.t11_run('T11_ESC', '30 minutes', 'WARNING') AS t11_esc2 \gset
@@ -241,8 +241,8 @@ SELECT is((SELECT status FROM jobmon.job_log WHERE job_id = :t11_esc2), 'ESCALAT
           'the failing job''s status becomes ESCALATED');
 SELECT results_eq(
     $$SELECT * FROM jobmon.check_job_status('1 day') WHERE job_name = 'T11_ESC'$$,
-    $$VALUES (3, 'FAILED_RUN'::text, 'T11_ESC'::text, '2 consecutive job failure(s)'::text)$$,
-    'the alert takes the escalated code');
+    $$VALUES (3, 'FAILED_RUN'::text, 'T11_ESC'::text, '1 CRITICAL run(s)'::text)$$,
+    'the alert takes the escalated code; its text counts the failures at that code');
 
 SELECT pg_temp.t11_run('T11_ESC', '20 minutes', 'WARNING') AS t11_esc3 \gset
 SELECT results_eq($$SELECT alert_code FROM jobmon.job_check_log WHERE job_name = 'T11_ESC' ORDER BY job_id$$,
@@ -263,8 +263,30 @@ SELECT is((SELECT status FROM jobmon.job_log WHERE job_id = :t11_esc4), 'ESCALAT
           'the job that escalated to 4 is ESCALATED');
 SELECT results_eq(
     $$SELECT * FROM jobmon.check_job_status('1 day') WHERE job_name = 'T11_ESC'$$,
-    $$VALUES (4, 'FAILED_RUN'::text, 'T11_ESC'::text, '4 consecutive job failure(s)'::text)$$,
+    $$VALUES (4, 'FAILED_RUN'::text, 'T11_ESC'::text, '1 ESCALATED_PAGE run(s)'::text)$$,
     'the alert takes code 4');
+
+-- ------------------------------------------------------ text_style = 2.x
+SELECT jobmon.jobmon_config_set('text_style', '2.x') \g /dev/null
+SELECT results_eq(
+    $$SELECT * FROM jobmon.check_job_status('1 day') WHERE job_name = 'T11_ESC'$$,
+    $$VALUES (4, 'FAILED_RUN'::text, 'T11_ESC'::text, '4 consecutive job failure(s)'::text)$$,
+    'with text_style = 2.x, FAILED_RUN says how many failures in all');
+DO $$ BEGIN
+    PERFORM pg_temp.t11_run('T11_UNCONF', '4 minutes', 'CRITICAL');
+    PERFORM pg_temp.t11_run('T11_UNCONF', '3 minutes', 'WARNING');
+    PERFORM pg_temp.t11_run('T11_UNCONF', '2 minutes', 'CRITICAL');
+    PERFORM pg_temp.t11_run('T11_UNCONF', '1 minute', 'CRITICAL');
+END $$;
+SELECT results_eq(
+    $$SELECT * FROM jobmon.check_job_status('1 day') WHERE job_name = 'T11_UNCONF'$$,
+    $$VALUES (3, 'FAILED_RUN'::text, 'T11_UNCONF'::text, '4 consecutive job failure(s)'::text)$$,
+    'with text_style = 2.x, the failures of a job without configuration are counted whatever their code');
+SELECT jobmon.jobmon_config_reset('text_style') \g /dev/null
+SELECT results_eq(
+    $$SELECT * FROM jobmon.check_job_status('1 day') WHERE job_name = 'T11_UNCONF'$$,
+    $$VALUES (3, 'FAILED_RUN'::text, 'T11_UNCONF'::text, '3 consecutive CRITICAL runs'::text)$$,
+    'with 1.x''s texts (the default), a job without configuration reads "3 consecutive <code> runs" whatever the count');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -6,7 +6,8 @@ SELECT plan(18);
 SELECT set_eq('SELECT name FROM jobmon.jobmon_config_show()',
               $$VALUES ('log_host'), ('log_port'), ('log_user'), ('log_lock_timeout'), ('log_durability'), ('on_log_failure'),
                      ('max_workers'), ('max_oneoff_workers'), ('run_retention'), ('audit_retention'), ('log_retention'),
-                     ('capture_max_messages'), ('capture_max_bytes'), ('capture_max_message_bytes')$$,
+                     ('capture_max_messages'), ('capture_max_bytes'), ('capture_max_message_bytes'),
+                     ('text_style')$$,
               'jobmon_config_show lists every setting');
 SELECT is((SELECT value FROM jobmon.jobmon_config_show() WHERE name = 'on_log_failure'), 'error',
           'on_log_failure defaults to error');

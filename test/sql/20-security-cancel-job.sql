@@ -38,7 +38,8 @@ GRANT SELECT ON ALL TABLES IN SCHEMA jobmon TO jobmon_test_sec_cj_owner, jobmon_
 
 -- Whether any step of the logged job says that someone cancelled it.
 CREATE FUNCTION pg_temp.says_cancelled(p_job_id bigint) RETURNS boolean LANGUAGE sql AS $$
-    SELECT EXISTS (SELECT FROM jobmon.job_detail d WHERE d.job_id = p_job_id AND d.message LIKE '%Cancelled by role%')
+    SELECT EXISTS (SELECT FROM jobmon.job_detail d WHERE d.job_id = p_job_id
+                   AND (d.message LIKE '%Cancelled by role%' OR d.message LIKE 'Manually cancelled via call to %'))
 $$;
 
 SELECT plan(16);
@@ -96,7 +97,7 @@ SELECT is(pg_temp.sqlstate_of(format('SELECT jobmon.cancel_job(%s)', :log_id)), 
 RESET ROLE;
 SELECT is(jobmon.wait_for_run(:run, '30 seconds'), 'cancelled', 'and the run ends cancelled');
 SELECT ok(EXISTS (SELECT FROM jobmon.job_detail d WHERE d.job_id = :log_id
-                  AND d.message LIKE 'Cancelled by role jobmon_test_sec_cj_owner%'),
+                  AND d.message = 'Manually cancelled via call to jobmon.cancel_job() by jobmon_test_sec_cj_owner'),
           'its step says the owner cancelled it');
 
 -------------------------------------------------------------------------------

@@ -151,7 +151,7 @@ SELECT set_eq($$SELECT job_id FROM jobmon.job_log WHERE job_name LIKE 'SEC20\_RD
               :all_ids, 'the monitoring role reads every job_log row');
 SELECT results_eq($$SELECT alert_code, alert_status, alert_text FROM jobmon.check_job_status()
                     WHERE job_name = 'SEC20_RD_BOB_LOG'$$,
-                  $$VALUES (3, 'FAILED_RUN', '1 consecutive job failure(s)')$$,
+                  $$VALUES (3, 'FAILED_RUN', '1 CRITICAL run(s)')$$,
                   'check_job_status() works for it, and reports bob''s failed job');
 SELECT is_empty(format($$SELECT r FROM pg_temp.rows_of('SELECT action FROM jobmon.job_detail WHERE job_id IN (%s, %s, %s)') r
                          INTERSECT SELECT action FROM secret_actions$$, :r1, :r2, :r3),

@@ -137,7 +137,7 @@ SELECT results_eq(format('SELECT status FROM pg_temp.steps(%L)', :run), $$VALUES
 SELECT is((SELECT status FROM jobmon.job_log WHERE job_id = (pg_temp.last_run('r56_fail')).log_id), 'CRITICAL',
           'the job_log row is CRITICAL');
 SELECT results_eq($$SELECT alert_code, alert_status, alert_text FROM jobmon.check_job_status() WHERE job_name = 'R56_FAIL'$$,
-                  $$VALUES (3, 'FAILED_RUN', '1 consecutive job failure(s)')$$,
+                  $$VALUES (3, 'FAILED_RUN', '1 CRITICAL run(s)')$$,
                   'check_job_status() reports the failed run');
 
 -------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ done
 
 partman=""
 [ -f "$sharedir/pg_partman.control" ] && partman=yes
-checks=12
+checks=13
 n=0 failed=0
 echo "# upgrade test: pg_jobmon 1.x databases updated to $current in place"
 echo "1..$((1 + checks * $(echo $releases | wc -w)))"
@@ -130,7 +130,7 @@ for v in $releases; do
 		cat "$w/before.err" "$w/after.err"
 		[ -s "$w/before" ] || echo "no facts read"
 		diff -u --label "$v before" --label "$v after" "$w/before" "$w/after"
-		views="jobmon.running_report, reports.failed_runs, reports.failed_steps, reports.failing_jobs, reports.job_runs, reports.jobs_per_day, reports.refreshed_by, reports.worst"
+		views="jobmon.running_report, reports.failed_runs, reports.failed_steps, reports.failing_jobs, reports.job_ids_noted, reports.job_runs, reports.jobs_per_day, reports.refreshed_by, reports.worst"
 		grep -qx "NOTICE:  views on pg_jobmon's objects are re-created on pg_jobmon 2.x's: $views" "$w/update.out" ||
 			echo "no NOTICE naming the re-created views"
 	} > "$w/facts.diff"
@@ -241,7 +241,17 @@ for v in $releases; do
 		echo "filled as: $got" | diag
 	fi
 
-	# 11. mimeo's logging calls: the jobmon schema found through pg_extension,
+	# 11. A view whose parsing runs its owner's code (users.sql) is
+	# re-created as its owner: its code never ran as a superuser.
+	got=$(q -A -t -d "$db" -c "SELECT count(*) FILTER (WHERE superuser) || ' ' || count(*) FROM reports.parsed_by" 2>&1)
+	if [ "${got%% *}" = 0 ] && [ "${got#* }" -gt 1 ] 2>/dev/null; then
+		ok "$v: a view whose parsing runs its owner's code is re-created as its owner, not as the superuser"
+	else
+		not_ok "$v: a view whose parsing runs its owner's code is re-created as its owner, not as the superuser"
+		echo "parsed as a superuser / in all: $got" | diag
+	fi
+
+	# 12. mimeo's logging calls: the jobmon schema found through pg_extension,
 	# put on search_path, unqualified calls with typed variables, and
 	# qualified calls built with format() from untyped literals.
 	q -A -t -d "$db" > "$w/mimeo" 2>&1 <<-'SQL'
@@ -282,7 +292,7 @@ for v in $releases; do
 		diag < "$w/mimeo"
 	fi
 
-	# 12. pg_partman's maintenance logs after the update.
+	# 13. pg_partman's maintenance logs after the update.
 	if [ -z "$partman" ]; then
 		ok "$v: pg_partman's maintenance logs after the update # SKIP pg_partman is not installed"
 	else

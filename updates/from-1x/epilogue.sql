@@ -52,9 +52,13 @@ BEGIN
     -- extension's: pg_init_privs is put back as it was before them, so
     -- that pg_dump dumps them as it dumps grants made after CREATE EXTENSION.
     INSERT INTO _pg_jobmon_1x.init_privs SELECT * FROM pg_init_privs;
-    FOR v_stmt IN SELECT r.statement FROM _pg_jobmon_1x.replay r ORDER BY r.phase, r.seq
+    FOR v_stmt IN SELECT r.statement, r.run_as FROM _pg_jobmon_1x.replay r ORDER BY r.phase, r.seq
     LOOP
-        EXECUTE v_stmt.statement;
+        IF v_stmt.run_as IS NULL THEN
+            EXECUTE v_stmt.statement;
+        ELSE
+            PERFORM _pg_jobmon_1x.execute_as(v_stmt.run_as, v_stmt.statement);
+        END IF;
     END LOOP;
     DELETE FROM pg_init_privs p
     WHERE NOT EXISTS (SELECT FROM _pg_jobmon_1x.init_privs s
@@ -74,5 +78,15 @@ $epilogue$;
 DROP TABLE _pg_jobmon_1x.job_detail, _pg_jobmon_1x.job_log, _pg_jobmon_1x.job_check_log,
     _pg_jobmon_1x.job_check_config, _pg_jobmon_1x.job_status_text,
     _pg_jobmon_1x.replay, _pg_jobmon_1x.kept, _pg_jobmon_1x.views, _pg_jobmon_1x.init_privs;
-DROP FUNCTION _pg_jobmon_1x.grant_statements(oid, text);
+DO $functions$
+DECLARE
+    v_function regprocedure;
+BEGIN
+    FOR v_function IN SELECT p.oid FROM pg_catalog.pg_proc p
+                      WHERE p.pronamespace = '_pg_jobmon_1x'::pg_catalog.regnamespace
+    LOOP
+        EXECUTE pg_catalog.format('DROP FUNCTION %s', v_function);
+    END LOOP;
+END
+$functions$;
 DROP SCHEMA _pg_jobmon_1x;

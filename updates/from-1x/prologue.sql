@@ -23,6 +23,11 @@
 -- replaced the credentials.  Monitoring configurations that 2.x's checks
 -- refuse are repaired, each with a NOTICE.
 --
+-- The users' views are re-created by their owners (execute_as below): a
+-- view's query is parsed anew, and parsing can run code of the view's owner
+-- (a domain's CHECK on a literal of its type), which must not run with the
+-- rights of the superuser who runs the update.
+--
 -- 1.x's tables are moved into the schema _pg_jobmon_1x, which also holds this
 -- update's bookkeeping (the statements to replay once 2.3.0's objects exist);
 -- the epilogue drops it.  Names that statements replay are captured with
@@ -36,11 +41,17 @@ CREATE SCHEMA _pg_jobmon_1x;
 
 -- The statements the epilogue runs after the rows are in: phase 1 for the
 -- kept tables (grants, users' indexes and triggers), phase 2 for the users'
--- views, whose owners may need those grants; in order within each.
+-- views, whose owners may need those grants; in order within each.  A
+-- statement that parses a user's expressions (a view's query, a default, an
+-- index, a rule, a trigger's WHEN) runs with the rights of the role that
+-- owns what it makes (run_as), never the superuser's: parsing a literal of a
+-- user's type runs that type's input function or a domain's CHECK, which
+-- would otherwise be that user's code run as the superuser.
 CREATE TABLE _pg_jobmon_1x.replay (
     seq        serial PRIMARY KEY,
     phase      integer NOT NULL,
-    statement  text NOT NULL
+    statement  text NOT NULL,
+    run_as     oid             -- NULL: the role running the update
 );
 
 -- 1.x's tables that 2.3.0 has too (same columns), with their sequences and
@@ -98,6 +109,28 @@ AS $$
           FROM pg_attribute t, aclexplode(t.attacl) x
           WHERE t.attrelid = p_rel AND t.attnum > 0 AND NOT t.attisdropped) a
     ORDER BY a.attname NULLS FIRST, a.grantee, a.privilege_type
+$$;
+
+-- execute_as(role, statement): run the statement with the rights of that
+-- role, through a SECURITY DEFINER function it owns (one per role, made on
+-- first use, dropped by the epilogue).  Not SET ROLE, which code of the
+-- role's could undo with RESET ROLE: within a SECURITY DEFINER function
+-- PostgreSQL refuses to change the role.
+CREATE FUNCTION _pg_jobmon_1x.execute_as(p_role oid, p_statement text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    v_function text := format('_pg_jobmon_1x.%I', 'execute_as_' || p_role);
+BEGIN
+    IF to_regprocedure(v_function || '(text)') IS NULL THEN
+        EXECUTE format('CREATE FUNCTION %s(text) RETURNS void LANGUAGE plpgsql SECURITY DEFINER
+                        SET search_path = pg_catalog AS %L', v_function, 'BEGIN EXECUTE $1; END');
+        EXECUTE format('ALTER FUNCTION %s(text) OWNER TO %I', v_function, pg_get_userbyid(p_role));
+    END IF;
+    EXECUTE format('SELECT %s($1)', v_function) USING p_statement;
+END
 $$;
 
 DO $prologue$
@@ -169,47 +202,45 @@ BEGIN
                  FROM _pg_jobmon_1x.views v JOIN pg_class c ON c.oid = v.oid
                  ORDER BY v.depth, v.oid::regclass::text
     LOOP
-        INSERT INTO _pg_jobmon_1x.replay (phase, statement)
-        SELECT 2, s FROM (
-            SELECT 1 AS o, format('CREATE %s %s%s AS %s%s', v_rel.kind, v_rel.oid::regclass,
-                          ' WITH (' || array_to_string(v_rel.reloptions, ', ') || ')',
+        INSERT INTO _pg_jobmon_1x.replay (phase, statement, run_as)
+        SELECT 2, s, CASE WHEN parsed THEN v_rel.relowner END FROM (
+            SELECT 1 AS o, true AS parsed,
+                   format('CREATE %s %s%s AS %s%s', v_rel.kind, v_rel.oid::regclass,
+                          (SELECT ' WITH (' || string_agg(format('%I = %L', t.option_name, t.option_value), ', ') || ')'
+                           FROM pg_options_to_table(v_rel.reloptions) t),
                           rtrim(pg_get_viewdef(v_rel.oid), ';'),
                           CASE WHEN v_rel.relkind = 'm' THEN ' WITH NO DATA' END) AS s
             UNION ALL
             -- Created by this script, it would be the extension's: it is
             -- the user's, as before.
-            SELECT 2, format('ALTER EXTENSION pg_jobmon DROP %s %s', v_rel.kind, v_rel.oid::regclass)
+            SELECT 2, false, format('ALTER EXTENSION pg_jobmon DROP %s %s', v_rel.kind, v_rel.oid::regclass)
             UNION ALL
-            SELECT 2, format('ALTER %s %s OWNER TO %I', v_rel.kind, v_rel.oid::regclass,
-                             pg_get_userbyid(v_rel.relowner))
-            UNION ALL
-            SELECT 3, format('ALTER VIEW %s ALTER COLUMN %I SET DEFAULT %s', v_rel.oid::regclass,
-                             a.attname, pg_get_expr(ad.adbin, ad.adrelid))
+            SELECT 3, true, format('ALTER VIEW %s ALTER COLUMN %I SET DEFAULT %s', v_rel.oid::regclass,
+                                   a.attname, pg_get_expr(ad.adbin, ad.adrelid))
             FROM pg_attrdef ad JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
             WHERE ad.adrelid = v_rel.oid
             UNION ALL
-            SELECT 4, pg_get_indexdef(i.indexrelid) FROM pg_index i WHERE i.indrelid = v_rel.oid
+            SELECT 4, true, pg_get_indexdef(i.indexrelid) FROM pg_index i WHERE i.indrelid = v_rel.oid
             UNION ALL
-            SELECT 5, pg_get_ruledef(r.oid) FROM pg_rewrite r
+            SELECT 5, true, pg_get_ruledef(r.oid) FROM pg_rewrite r
             WHERE r.ev_class = v_rel.oid AND r.rulename <> '_RETURN'
             UNION ALL
-            SELECT 6, pg_get_triggerdef(t.oid) FROM pg_trigger t
+            SELECT 6, true, pg_get_triggerdef(t.oid) FROM pg_trigger t
             WHERE t.tgrelid = v_rel.oid AND NOT t.tgisinternal
             UNION ALL
-            SELECT 7, g FROM _pg_jobmon_1x.grant_statements(v_rel.oid, 'TABLE') g
+            SELECT 7, false, g FROM _pg_jobmon_1x.grant_statements(v_rel.oid, 'TABLE') g
             UNION ALL
-            SELECT 8, format('COMMENT ON %s %s IS %L', v_rel.kind, v_rel.oid::regclass, d.description)
+            SELECT 8, false, format('COMMENT ON %s %s IS %L', v_rel.kind, v_rel.oid::regclass, d.description)
             FROM pg_description d
             WHERE d.classoid = 'pg_class'::regclass AND d.objoid = v_rel.oid AND d.objsubid = 0
             UNION ALL
-            SELECT 9, format('COMMENT ON COLUMN %s.%I IS %L', v_rel.oid::regclass, a.attname, d.description)
+            SELECT 9, false, format('COMMENT ON COLUMN %s.%I IS %L', v_rel.oid::regclass, a.attname, d.description)
             FROM pg_description d
             JOIN pg_attribute a ON a.attrelid = d.objoid AND a.attnum = d.objsubid
             WHERE d.classoid = 'pg_class'::regclass AND d.objoid = v_rel.oid AND d.objsubid > 0
             UNION ALL
-            -- Filled by REFRESH, which runs the query as the view's owner,
-            -- not as the superuser running this update.
-            SELECT 10, format('REFRESH MATERIALIZED VIEW %s', v_rel.oid::regclass)
+            -- Filled by REFRESH, which runs the query as the view's owner.
+            SELECT 10, false, format('REFRESH MATERIALIZED VIEW %s', v_rel.oid::regclass)
             WHERE v_rel.relkind = 'm' AND v_rel.relispopulated
         ) x ORDER BY o, s;
     END LOOP;
@@ -250,9 +281,11 @@ BEGIN
           AND NOT EXISTS (SELECT FROM pg_constraint n WHERE n.conindid = i.indexrelid
                                                         AND n.conrelid = v_rel.rel)
         ORDER BY c.relname;
-        INSERT INTO _pg_jobmon_1x.replay (phase, statement)
-        SELECT 1, pg_get_triggerdef(t.oid)
-        FROM pg_trigger t
+        -- A trigger's WHEN is parsed as the owner of its function, whose
+        -- code the trigger runs anyway.
+        INSERT INTO _pg_jobmon_1x.replay (phase, statement, run_as)
+        SELECT 1, pg_get_triggerdef(t.oid), CASE WHEN t.tgqual IS NOT NULL THEN p.proowner END
+        FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
         WHERE t.tgrelid = v_rel.rel AND NOT t.tgisinternal AND t.tgname <> ALL (v_rel.triggers)
         ORDER BY t.tgname;
     END LOOP;

@@ -36,7 +36,8 @@ CREATE VIEW reports.failed_steps AS
     WHERE l.status <> 'OK';
 CREATE VIEW reports.failed_runs AS
     SELECT job_id, job_name FROM jobmon.show_job_status('FAILED', 100000);
-CREATE MATERIALIZED VIEW reports.jobs_per_day AS
+-- (its fillfactor, written as a string whose number depends on quoting)
+CREATE MATERIALIZED VIEW reports.jobs_per_day WITH (fillfactor = '062') AS
     SELECT start_time::date AS day, count(*) AS jobs FROM jobmon.job_log GROUP BY 1;
 CREATE UNIQUE INDEX jobs_per_day_day ON reports.jobs_per_day (day);
 GRANT SELECT ON reports.jobs_per_day TO jobmon_1x_reader;
@@ -56,4 +57,19 @@ SET ROLE jobmon_1x_reporter;
 CREATE FUNCTION reports.caller() RETURNS name LANGUAGE sql STABLE AS 'SELECT current_user';
 CREATE MATERIALIZED VIEW reports.refreshed_by AS
     SELECT reports.caller() AS who, count(*) AS jobs FROM jobmon.job_log;
+RESET ROLE;
+-- An unprivileged role's view that runs its code when parsed: a literal of
+-- a type whose domain's CHECK calls the role's function.  The update must
+-- parse it as that role, never as the superuser running the update (who
+-- would otherwise run the role's code: it could make itself a superuser).
+-- The function notes who parsed it.
+SET ROLE jobmon_1x_reporter;
+CREATE TABLE reports.parsed_by (who name, superuser boolean);
+CREATE FUNCTION reports.note_parser(text) RETURNS boolean LANGUAGE sql AS $$
+    INSERT INTO reports.parsed_by SELECT current_user, r.rolsuper FROM pg_roles r WHERE r.rolname = current_user
+    RETURNING true
+$$;
+CREATE DOMAIN reports.noted AS text CHECK (reports.note_parser(VALUE));
+CREATE TYPE reports.noted_row AS (x reports.noted);
+CREATE VIEW reports.job_ids_noted AS SELECT l.job_id, '(a)'::reports.noted_row AS noted FROM jobmon.job_log l;
 RESET ROLE;

@@ -49,6 +49,22 @@ BEGIN
 END
 $$;
 
+-- Whether waiting run r of job j may start now: fewer than max_instances
+-- runs of the job are starting or running, and no earlier run of the job
+-- waits.  The runs of a job thus start in due order (the runs of missed
+-- fire times, on_missed all, one after the other), even when another
+-- claimer holds the earlier run locked, which the claim's SKIP LOCKED
+-- would pass.
+CREATE FUNCTION @extschema@._run_may_start(r @extschema@.jobmon_run, j @extschema@.jobmon_job) RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT count(*) FILTER (WHERE x.status IN ('starting', 'running')) < j.max_instances
+           AND NOT coalesce(bool_or(x.status = 'waiting' AND (x.due_at, x.run_id) < (r.due_at, r.run_id)), false)
+    FROM @extschema@.jobmon_run x
+    WHERE x.job_id = j.job_id AND x.status IN ('waiting', 'starting', 'running')
+$$;
+
 -- Lock and return the first waiting run due by p_until that may start now,
 -- of a periodic or a one-off job, as p_run_as when that is given; runs that
 -- can never start are skipped on the way.  Returns NULL when none may.
@@ -96,8 +112,7 @@ BEGIN
         v_problem := @extschema@._run_skip_reason(r, j);
         IF v_problem IS NOT NULL THEN
             PERFORM @extschema@._run_skip(r.run_id, v_problem);
-        ELSIF (SELECT count(*) FROM @extschema@.jobmon_run x
-               WHERE x.job_id = j.job_id AND x.status IN ('starting', 'running')) < j.max_instances THEN
+        ELSIF @extschema@._run_may_start(r, j) THEN
             RETURN r;
         ELSE
             v_queued := v_queued || r.run_id;   -- behind a run of its own job

@@ -12,12 +12,12 @@
 -- are planned as waiting runs that wait for one another (and for the runs
 -- under way), the older ones are recorded in one skipped run, and the claim
 -- never starts a run of a job before an earlier waiting run of the same job
--- (_run_may_start), even one another claimer holds locked.
+-- (_run_may_start), even one another claimer holds locked; the later runs
+-- of a job that must wait are passed over without being locked.
 -- And started_at (sql/run/worker.sql, _run_set_running) is the clock when a
 -- run is set running, not its worker's transaction start, which could be
 -- before the end of the run it followed: a run of a max_instances 1 job
 -- seemed to overlap the one before it.
-
 
 CREATE FUNCTION @extschema@._missed_times(s @extschema@.jobmon_schedule, j @extschema@.jobmon_job,
                                           p_latest timestamptz, p_limit integer)
@@ -170,20 +170,24 @@ DECLARE
     j         @extschema@.jobmon_job;
     v_problem text;
     v_queued  bigint[] := '{}';
+    v_held    bigint[] := '{}';
 BEGIN
     -- One row at a time: a cursor would lock rows ahead that other workers
-    -- could take meanwhile.
+    -- could take meanwhile.  Once a run waits behind a run of its own job,
+    -- the later runs of that job do too (v_held): they are passed over
+    -- without being locked, however many wait (on_missed all plans up to
+    -- missed_limit of them at once).
     LOOP
         IF p_run_as IS NULL THEN
             SELECT * INTO r FROM @extschema@.jobmon_run x
             WHERE x.status = 'waiting' AND x.oneoff = p_oneoff AND x.due_at <= p_until
-              AND NOT x.run_id = ANY (v_queued)
+              AND NOT x.run_id = ANY (v_queued) AND NOT x.job_id = ANY (v_held)
             ORDER BY x.oneoff, x.due_at, x.run_id
             LIMIT 1 FOR UPDATE SKIP LOCKED;
         ELSE
             SELECT * INTO r FROM @extschema@.jobmon_run x
             WHERE x.status = 'waiting' AND x.oneoff = p_oneoff AND x.run_as = p_run_as
-              AND x.due_at <= p_until AND NOT x.run_id = ANY (v_queued)
+              AND x.due_at <= p_until AND NOT x.run_id = ANY (v_queued) AND NOT x.job_id = ANY (v_held)
             ORDER BY x.oneoff, x.run_as, x.due_at, x.run_id
             LIMIT 1 FOR UPDATE SKIP LOCKED;
         END IF;
@@ -201,7 +205,7 @@ BEGIN
         ELSIF @extschema@._run_may_start(r, j) THEN
             RETURN r;
         ELSE
-            v_queued := v_queued || r.run_id;   -- behind a run of its own job
+            v_held := v_held || j.job_id;       -- behind a run of its own job
         END IF;
     END LOOP;
 END

@@ -18,7 +18,7 @@ SELECT pg_temp.test_cleanup('r68_') \g /dev/null
 SELECT jobmon.jobmon_config_reset('max_workers') \g /dev/null
 DROP TABLE IF EXISTS public.r68_trace;
 
-SELECT plan(9);
+SELECT plan(11);
 SELECT pg_temp.tick_start() \g /dev/null
 
 CREATE TABLE public.r68_trace (run_id bigint, event text, at timestamptz);
@@ -52,7 +52,7 @@ SELECT jobmon.jobmon_config_set('max_workers', '1') \g /dev/null
 -- Run B of J, due a moment after A ends: A's worker, ending A, finds no
 -- run due and exits.
 SELECT jobmon.run_job(:job) AS b \gset
-UPDATE jobmon.jobmon_run SET due_at = pg_temp.traced(:a, 'begin') + interval '5 seconds' WHERE run_id = :b;
+UPDATE jobmon.jobmon_run SET due_at = pg_temp.traced(:a, 'begin') + interval '6 seconds' WHERE run_id = :b;
 
 BEGIN;
 -- Hold X's row: X's worker, ending X, waits in its bookkeeping transaction.
@@ -76,6 +76,25 @@ SELECT ok((pg_temp.run(:b)).started_at >= (pg_temp.run(:a)).finished_at,
 
 SELECT jobmon.jobmon_config_reset('max_workers') \g /dev/null
 CALL pg_temp.tick_stop();
+
+-------------------------------------------------------------------------------
+-- Two claimers: while one holds the earlier of two waiting runs of a job
+-- (the dispatcher, say, has claimed it and not yet committed), the other
+-- (a worker that ended a run) must not take the later one: it would see no
+-- run of the job starting or running, and both would run at once.  No
+-- dispatcher runs now: the claims are made here.
+SELECT jobmon.run_job(:job) AS r1 \gset
+SELECT jobmon.run_job(:job) AS r2 \gset
+SELECT dblink_connect('r68_claimer', format('dbname=%s host=%s port=%s', current_database(),
+    btrim(split_part(current_setting('unix_socket_directories'), ',', 1)), current_setting('port'))) \g /dev/null
+BEGIN;
+SELECT 1 FROM jobmon.jobmon_run WHERE run_id = :r1 FOR UPDATE \g /dev/null
+SELECT is((SELECT id FROM dblink('r68_claimer', 'SELECT (jobmon._run_claim(false, NULL, clock_timestamp())).run_id') AS t(id bigint)),
+          NULL, 'while the earlier run is held by another claimer, the later one of the same job is not claimed');
+ROLLBACK;
+SELECT is((SELECT id FROM dblink('r68_claimer', 'SELECT (jobmon._run_claim(false, NULL, clock_timestamp())).run_id') AS t(id bigint)),
+          :r1::bigint, 'once it is released, the earlier one is claimed first');
+SELECT dblink_disconnect('r68_claimer') \g /dev/null
 SELECT pg_temp.test_cleanup('r68_') \g /dev/null
 DROP TABLE public.r68_trace;
 SELECT * FROM finish();

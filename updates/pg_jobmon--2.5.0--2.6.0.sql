@@ -8,7 +8,8 @@
 -- sql/dispatch/claim.sql): after a downtime, on_missed all planned the
 -- oldest missed_limit fire times and skipped all but the first as
 -- overlapping, so the latest (on-time) fire time was lost and the times
--- past the limit left no record.  Now the last missed_limit missed times
+-- past the limit left no record (and a downtime with over a million fire
+-- times broke the job).  Now the last missed_limit missed times
 -- are planned as waiting runs that wait for one another (and for the runs
 -- under way), the older ones are recorded in one skipped run, and the claim
 -- never starts a run of a job before an earlier waiting run of the same job
@@ -19,6 +20,10 @@
 -- before the end of the run it followed: a run of a max_instances 1 job
 -- seemed to overlap the one before it.
 
+CREATE FUNCTION @extschema@._cron_times_span() RETURNS interval
+LANGUAGE sql IMMUTABLE
+AS $$ SELECT interval '10 days' $$;
+
 CREATE FUNCTION @extschema@._missed_times(s @extschema@.jobmon_schedule, j @extschema@.jobmon_job,
                                           p_latest timestamptz, p_limit integer)
 RETURNS timestamptz[]
@@ -26,24 +31,51 @@ LANGUAGE plpgsql STABLE
 SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
-    v_window interval;
-    v_low    timestamptz;
-    v_times  timestamptz[];
+    v_span  interval := interval '1 minute';
+    v_high  timestamptz := p_latest;
+    v_low   timestamptz;
+    v_times timestamptz[] := '{}';      -- newest first
 BEGIN
     IF s.cron IS NULL THEN
         RETURN ARRAY(SELECT d FROM (SELECT DISTINCT d FROM unnest(s.dates) d
                                     WHERE d BETWEEN s.next_fire AND p_latest ORDER BY d DESC LIMIT p_limit) x
                      ORDER BY d);
     END IF;
-    -- The last window (NULL) reaches back to next_fire, however far.
-    FOREACH v_window IN ARRAY '{1 minute, 1 hour, 1 day, 32 days, 367 days, 10000 days, NULL}'::interval[] LOOP
-        v_low := greatest(s.next_fire, p_latest - v_window);
-        v_times := ARRAY(SELECT t FROM (SELECT t FROM @extschema@.cron_times(s.cron, v_low, p_latest, j.timezone) t
-                                        ORDER BY t DESC LIMIT p_limit) x
-                         ORDER BY t);
+    LOOP
+        v_low := greatest(s.next_fire, v_high - v_span);
+        v_times := v_times || ARRAY(SELECT t FROM @extschema@.cron_times(s.cron, v_low, v_high, j.timezone) t
+                                    ORDER BY t DESC LIMIT p_limit - cardinality(v_times));
         EXIT WHEN cardinality(v_times) >= p_limit OR v_low = s.next_fire;
+        v_high := v_low - interval '1 microsecond';
+        v_span := least(v_span * 8, @extschema@._cron_times_span());
     END LOOP;
-    RETURN v_times;
+    RETURN ARRAY(SELECT t FROM unnest(v_times) t ORDER BY t);
+END
+$$;
+
+CREATE FUNCTION @extschema@._schedule_count_times(s @extschema@.jobmon_schedule, j @extschema@.jobmon_job,
+                                                  p_from timestamptz, p_to timestamptz,
+                                                  OUT n bigint, OUT last_time timestamptz)
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_to    timestamptz;
+    v_count bigint;
+    v_last  timestamptz;
+BEGIN
+    n := 0;
+    IF s.cron IS NULL THEN
+        SELECT count(DISTINCT d), max(d) INTO n, last_time FROM unnest(s.dates) d WHERE d BETWEEN p_from AND p_to;
+        RETURN;
+    END IF;
+    WHILE p_from <= p_to LOOP
+        v_to := least(p_to, p_from + @extschema@._cron_times_span());
+        SELECT count(*), max(t) INTO v_count, v_last FROM @extschema@.cron_times(s.cron, p_from, v_to, j.timezone) t;
+        n := n + v_count;
+        last_time := coalesce(v_last, last_time);
+        p_from := v_to + interval '1 microsecond';
+    END LOOP;
 END
 $$;
 
@@ -61,10 +93,13 @@ DECLARE
     v_status  text := 'waiting';
     v_reason  text;
 BEGIN
-    SELECT count(*), count(*) FILTER (WHERE r.status = 'waiting') INTO v_active, v_waiting
-    FROM @extschema@.jobmon_run r
-    WHERE r.job_id = j.job_id AND r.status IN ('waiting', 'starting', 'running');
-    IF v_active >= j.max_instances AND NOT (j.on_overlap = 'queue' AND v_waiting = 0) AND NOT p_missed THEN
+    -- Not counted for missed runs: missed_limit of them are planned at once.
+    IF NOT p_missed THEN
+        SELECT count(*), count(*) FILTER (WHERE r.status = 'waiting') INTO v_active, v_waiting
+        FROM @extschema@.jobmon_run r
+        WHERE r.job_id = j.job_id AND r.status IN ('waiting', 'starting', 'running');
+    END IF;
+    IF NOT p_missed AND v_active >= j.max_instances AND NOT (j.on_overlap = 'queue' AND v_waiting = 0) THEN
         v_status := 'skipped';
         v_reason := format('%s run(s) of the job were still under way (max_instances %s, on_overlap %s)',
                            v_active, j.max_instances, j.on_overlap);
@@ -86,25 +121,17 @@ LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
-    v_times  timestamptz[] := @extschema@._missed_times(s, j, p_latest, j.missed_limit);
-    v_before timestamptz := v_times[1] - interval '1 microsecond';
-    v_count  bigint;
-    v_last   timestamptz;
+    v_times timestamptz[] := @extschema@._missed_times(s, j, p_latest, j.missed_limit);
+    v_older record;
 BEGIN
-    -- Counted one by one (in the select list, so lazily), however many.
-    IF s.cron IS NOT NULL THEN
-        SELECT count(t), max(t) INTO v_count, v_last
-        FROM (SELECT @extschema@.cron_times(s.cron, s.next_fire, v_before, j.timezone) t) x;
-    ELSE
-        SELECT count(DISTINCT d), max(d) INTO v_count, v_last
-        FROM unnest(s.dates) d WHERE d BETWEEN s.next_fire AND v_before;
-    END IF;
-    IF v_count > 0 THEN
+    SELECT * INTO v_older FROM @extschema@._schedule_count_times(s, j, s.next_fire, v_times[1] - interval '1 microsecond');
+    IF v_older.n > 0 THEN
         INSERT INTO @extschema@.jobmon_run (job_id, schedule_id, job_name, owner, run_as, oneoff, due_at,
                                          status, reason, finished_at)
-        VALUES (j.job_id, s.schedule_id, j.name, j.owner, j.run_as, j.oneoff, v_last, 'skipped',
+        VALUES (j.job_id, s.schedule_id, j.name, j.owner, j.run_as, j.oneoff, v_older.last_time, 'skipped',
                 format('%s fire time(s) from %s to %s were missed while no dispatcher ran and are not run: '
-                       'on_missed all runs the last %s (missed_limit)', v_count, s.next_fire, v_last, j.missed_limit),
+                       'on_missed all runs the last %s (missed_limit)',
+                       v_older.n, s.next_fire, v_older.last_time, j.missed_limit),
                 now());
     END IF;
     PERFORM @extschema@._dispatch_plan_run(j, s.schedule_id, t, true) FROM unnest(v_times) t;
@@ -234,6 +261,10 @@ BEGIN
             v_job.capture_level, v_job.job_id, v_job.oneoff, v_job.params)::@extschema@._worker_run;
 END
 $$;
+
+REVOKE ALL ON FUNCTION @extschema@._cron_times_span() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION @extschema@._schedule_count_times(@extschema@.jobmon_schedule, @extschema@.jobmon_job, timestamptz, timestamptz) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION @extschema@._missed_times(@extschema@.jobmon_schedule, @extschema@.jobmon_job, timestamptz, integer) FROM PUBLIC;
 

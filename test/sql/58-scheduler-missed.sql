@@ -4,7 +4,7 @@
 -- runs of on_missed all then run is 67-scheduler-on-missed-all.sql.
 \ir ../setup.sql
 BEGIN;
-SELECT plan(16);
+SELECT plan(19);
 
 -- Three every-second jobs whose schedules last fired 10.5 seconds ago.
 SELECT jobmon.create_job(format('{"name": "m58 %s", "cron": "* * * * * *", "commands": "SELECT 1",
@@ -88,6 +88,27 @@ SELECT is((SELECT s.next_fire FROM jobmon.jobmon_schedule s JOIN jobmon.jobmon_j
           (SELECT d FROM jobmon.jobmon_schedule s JOIN jobmon.jobmon_job j USING (job_id), unnest(s.dates) d
            WHERE j.name = 'm58 dates' ORDER BY d DESC LIMIT 1),
           'all, dates: the schedule goes on with the date to come');
+
+-- all, after 11 days of downtime of an every-second job: nearly a million
+-- missed fire times, more than cron_times lists at once.
+SELECT jobmon.create_job('{"name": "m58 long", "cron": "* * * * * *", "commands": "SELECT 1",
+                           "on_missed": "all", "missed_limit": 3}') \g /dev/null
+SELECT date_trunc('second', now()) - interval '11 days' AS long_ago \gset
+UPDATE jobmon.jobmon_schedule s
+SET fired_until = :'long_ago'::timestamptz - interval '1 second', next_fire = :'long_ago'
+FROM jobmon.jobmon_job j WHERE j.job_id = s.job_id AND j.name = 'm58 long';
+SELECT jobmon._dispatch_plan() \g /dev/null
+SELECT is((SELECT broken_reason FROM jobmon.jobmon_job WHERE name = 'm58 long'), NULL,
+          'all, a long downtime: the job is not broken');
+SELECT is((SELECT count(*)::int FROM jobmon.jobmon_run WHERE job_name = 'm58 long' AND status = 'waiting'), 3,
+          'all, a long downtime: missed_limit runs are planned');
+SELECT is((SELECT reason FROM jobmon.jobmon_run WHERE job_name = 'm58 long' AND status = 'skipped'),
+          (SELECT format('%s fire time(s) from %s to %s were missed while no dispatcher ran and are not run: '
+                         'on_missed all runs the last 3 (missed_limit)',
+                         extract(epoch FROM min(due_at) - :'long_ago')::int, :'long_ago'::timestamptz,
+                         min(due_at) - interval '1 second')
+           FROM jobmon.jobmon_run WHERE job_name = 'm58 long' AND status = 'waiting'),
+          'all, a long downtime: the skipped run counts every older missed time');
 
 -- A schedule that is just due (no backlog) plans exactly one waiting run.
 SELECT jobmon.create_job('{"name": "m58 due", "cron": "* * * * * *", "commands": "SELECT 1"}') \g /dev/null

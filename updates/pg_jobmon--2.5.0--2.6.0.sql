@@ -177,13 +177,17 @@ END
 $$;
 
 CREATE FUNCTION @extschema@._run_may_start(r @extschema@.jobmon_run, j @extschema@.jobmon_job) RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = @extschema@, pg_temp
 AS $$
-    SELECT count(*) FILTER (WHERE x.status IN ('starting', 'running')) < j.max_instances
-           AND NOT coalesce(bool_or(x.status = 'waiting' AND (x.due_at, x.run_id) < (r.due_at, r.run_id)), false)
-    FROM @extschema@.jobmon_run x
-    WHERE x.job_id = j.job_id AND x.status IN ('waiting', 'starting', 'running')
+BEGIN
+    -- PL/pgSQL, not SQL, so that the plan of this query is kept from claim
+    -- to claim.
+    RETURN (SELECT count(*) FILTER (WHERE x.status IN ('starting', 'running')) < j.max_instances
+                   AND NOT coalesce(bool_or(x.status = 'waiting' AND (x.due_at, x.run_id) < (r.due_at, r.run_id)), false)
+            FROM @extschema@.jobmon_run x
+            WHERE x.job_id = j.job_id AND x.status IN ('waiting', 'starting', 'running'));
+END
 $$;
 
 CREATE OR REPLACE FUNCTION @extschema@._run_claim(p_oneoff boolean, p_run_as name, p_until timestamptz)

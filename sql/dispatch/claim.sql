@@ -49,6 +49,26 @@ BEGIN
 END
 $$;
 
+-- Whether waiting run r of job j may start now: fewer than max_instances
+-- runs of the job are starting or running, and no earlier run of the job
+-- waits.  The runs of a job thus start in due order (the runs of missed
+-- fire times, on_missed all, one after the other), even when another
+-- claimer holds the earlier run locked, which the claim's SKIP LOCKED
+-- would pass.
+CREATE FUNCTION @extschema@._run_may_start(r @extschema@.jobmon_run, j @extschema@.jobmon_job) RETURNS boolean
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    -- PL/pgSQL, not SQL, so that the plan of this query is kept from claim
+    -- to claim.
+    RETURN (SELECT count(*) FILTER (WHERE x.status IN ('starting', 'running')) < j.max_instances
+                   AND NOT coalesce(bool_or(x.status = 'waiting' AND (x.due_at, x.run_id) < (r.due_at, r.run_id)), false)
+            FROM @extschema@.jobmon_run x
+            WHERE x.job_id = j.job_id AND x.status IN ('waiting', 'starting', 'running'));
+END
+$$;
+
 -- Lock and return the first waiting run due by p_until that may start now,
 -- of a periodic or a one-off job, as p_run_as when that is given; runs that
 -- can never start are skipped on the way.  Returns NULL when none may.
@@ -68,20 +88,24 @@ DECLARE
     j         @extschema@.jobmon_job;
     v_problem text;
     v_queued  bigint[] := '{}';
+    v_held    bigint[] := '{}';
 BEGIN
     -- One row at a time: a cursor would lock rows ahead that other workers
-    -- could take meanwhile.
+    -- could take meanwhile.  Once a run waits behind a run of its own job,
+    -- the later runs of that job do too (v_held): they are passed over
+    -- without being locked, however many wait (on_missed all plans up to
+    -- missed_limit of them at once).
     LOOP
         IF p_run_as IS NULL THEN
             SELECT * INTO r FROM @extschema@.jobmon_run x
             WHERE x.status = 'waiting' AND x.oneoff = p_oneoff AND x.due_at <= p_until
-              AND NOT x.run_id = ANY (v_queued)
+              AND NOT x.run_id = ANY (v_queued) AND NOT x.job_id = ANY (v_held)
             ORDER BY x.oneoff, x.due_at, x.run_id
             LIMIT 1 FOR UPDATE SKIP LOCKED;
         ELSE
             SELECT * INTO r FROM @extschema@.jobmon_run x
             WHERE x.status = 'waiting' AND x.oneoff = p_oneoff AND x.run_as = p_run_as
-              AND x.due_at <= p_until AND NOT x.run_id = ANY (v_queued)
+              AND x.due_at <= p_until AND NOT x.run_id = ANY (v_queued) AND NOT x.job_id = ANY (v_held)
             ORDER BY x.oneoff, x.run_as, x.due_at, x.run_id
             LIMIT 1 FOR UPDATE SKIP LOCKED;
         END IF;
@@ -96,11 +120,10 @@ BEGIN
         v_problem := @extschema@._run_skip_reason(r, j);
         IF v_problem IS NOT NULL THEN
             PERFORM @extschema@._run_skip(r.run_id, v_problem);
-        ELSIF (SELECT count(*) FROM @extschema@.jobmon_run x
-               WHERE x.job_id = j.job_id AND x.status IN ('starting', 'running')) < j.max_instances THEN
+        ELSIF @extschema@._run_may_start(r, j) THEN
             RETURN r;
         ELSE
-            v_queued := v_queued || r.run_id;   -- behind a run of its own job
+            v_held := v_held || j.job_id;       -- behind a run of its own job
         END IF;
     END LOOP;
 END

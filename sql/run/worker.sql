@@ -48,6 +48,12 @@ $$;
 -- back to waiting for a worker of the new role, and the result is NULL:
 -- no job's commands ever run as another role than its run_as.  The job is
 -- locked so that its commands and run_as cannot change meanwhile.
+--
+-- started_at is the clock now, not now(): the transaction may have begun
+-- long before the run was claimed (_worker_end's, for _worker_next, or one
+-- that waited for the row lock), even before the run it waited for ended,
+-- whose finished_at is that transaction's now().  A run would then seem to
+-- have started before the run it followed ended.
 CREATE FUNCTION @extschema@._run_set_running(r @extschema@.jobmon_run) RETURNS @extschema@._worker_run
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
@@ -63,7 +69,7 @@ BEGIN
         RETURN NULL;
     END IF;
     UPDATE @extschema@.jobmon_run x
-    SET status = 'running', started_at = now(), pid = pg_backend_pid(), run_as = v_job.run_as,
+    SET status = 'running', started_at = clock_timestamp(), pid = pg_backend_pid(), run_as = v_job.run_as,
         log_id = @extschema@._log_job_open(r.job_name, v_job.run_as::text, pg_backend_pid())
     WHERE x.run_id = r.run_id;
     RETURN (r.run_id, v_job.commands, v_job.use_same_transaction, v_job.onrollback,

@@ -98,7 +98,8 @@ SELECT clock_timestamp() AS before_tick \gset
 CALL jobmon.jobmon_dispatch('1 second');
 SELECT ok(clock_timestamp() - :'before_tick' < interval '1 second', 'a second dispatcher returns at once');
 SELECT results_eq($$SELECT running, dispatcher_pid FROM jobmon.jobmon_status()$$,
-    $$SELECT true, pid FROM pg_stat_activity WHERE query = 'CALL jobmon.jobmon_dispatch(''10 minutes'')' AND state = 'active'$$,
+    $$SELECT true, pid FROM pg_stat_activity WHERE query = 'CALL jobmon.jobmon_dispatch(''10 minutes'')' AND state = 'active'
+                                               AND datname = current_database()$$,
     'jobmon_status() shows the first dispatcher running, with its pid');
 
 SELECT jobmon.deactivate_job(j) FROM unnest(ARRAY[:skip_job, :queue_job, :two_job]::bigint[]) j \g /dev/null

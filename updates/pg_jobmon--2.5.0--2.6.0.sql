@@ -1405,6 +1405,7 @@ DECLARE
     v_failed integer := 0;
     v_error  text;
     v_id     bigint;
+    v_first  bigint;
 BEGIN
     IF cardinality(p_ids) = 0 THEN
         RETURN 0;
@@ -1427,11 +1428,11 @@ BEGIN
             RAISE;
         WHEN OTHERS THEN
             v_failed := v_failed + 1;
+            v_first := coalesce(v_first, v_id);
         END;
     END LOOP;
     RAISE WARNING 'retention could not delete % of % % rows: %', v_failed, cardinality(p_ids), p_kind, v_error
-        USING DETAIL = format('%s rows of %s with %s %s and others were kept.', p_kind, p_table, p_key,
-                              (SELECT min(x) FROM unnest(p_ids) x)),
+        USING DETAIL = format('The first kept is the row of %s with %s %s.', p_table, p_key, v_first),
               HINT = 'Remove what keeps them (a foreign key to them, a trigger); the others were deleted.';
     RETURN v_done;
 END
@@ -1490,8 +1491,8 @@ BEGIN
     END LOOP;
     IF cardinality(v_kept) > 0 THEN
         RAISE WARNING 'retention could not delete the job_log rows of % of % runs', cardinality(v_kept), cardinality(v_runs)
-            USING DETAIL = format('The runs go without them (run_id %s and others); log_retention deletes them if it can.',
-                                  (SELECT min(x) FROM unnest(v_kept) x)),
+            USING DETAIL = format('The runs go without them (the first: run_id %s); log_retention deletes them if it can.',
+                                  v_kept[1]),
                   HINT = 'Remove what keeps them (a foreign key to them, a trigger).';
     END IF;
     RETURN v_count + @extschema@._retention_delete('run', 'jobmon_run', 'run_id', v_kept);
@@ -1542,8 +1543,9 @@ $$;
 -- that lapses: 'open' while it is open in a live session (its pid's
 -- backend started before it: a pid reused by a later session does not
 -- count), 'monitored' while it is the newest row of a job that
--- job_check_config names (check_job_status reads it, by upper(job_name),
--- through job_log_job_name_start_idx); NULL otherwise.
+-- job_check_config names (check_job_status reads it, by upper(job_name);
+-- one probe of job_log_job_name_start_idx, from the newest, as there);
+-- NULL otherwise.
 CREATE FUNCTION @extschema@._retention_kept_for(p_job_id bigint) RETURNS text
 LANGUAGE sql STABLE
 SET search_path = @extschema@, pg_temp
@@ -1553,12 +1555,11 @@ AS $$
             CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_stat_activity a
                               WHERE a.pid = l.pid AND a.backend_start <= l.start_time) THEN 'open' END
         WHEN EXISTS (SELECT FROM @extschema@.job_check_config c WHERE upper(c.job_name) = l.job_name)
-             AND NOT EXISTS (
-                 SELECT FROM @extschema@.job_log n
-                 WHERE pg_catalog.hashtextextended(n.job_name, 0) = pg_catalog.hashtextextended(l.job_name, 0)
-                   AND n.job_name = l.job_name
-                   AND pg_catalog.timezone('UTC', n.start_time) >= pg_catalog.timezone('UTC', l.start_time)
-                   AND (n.start_time > l.start_time OR n.job_id > l.job_id)) THEN 'monitored'
+             AND (SELECT n.start_time FROM @extschema@.job_log n
+                  WHERE pg_catalog.hashtextextended(n.job_name, 0) = pg_catalog.hashtextextended(l.job_name, 0)
+                    AND n.job_name = l.job_name
+                  ORDER BY pg_catalog.timezone('UTC', n.start_time) DESC
+                  LIMIT 1) <= l.start_time THEN 'monitored'
     END
     FROM @extschema@.job_log l WHERE l.job_id = p_job_id
 $$;

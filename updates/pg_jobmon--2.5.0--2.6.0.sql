@@ -1382,7 +1382,7 @@ COMMENT ON FUNCTION @extschema@.sql_job(text, text) IS 'run a statement as a com
 -- needs.  Now a batch deletes what it can and warns about the rest, the
 -- walk of logged jobs passes over open jobs and notes the oldest one it
 -- must look at again (two new columns), and keeps the newest row of a
--- monitored job.  audit_retention (90 days by default) is new in 2.6.0:
+-- monitored job until the walk meets the next.  audit_retention (90 days by default) is new in 2.6.0:
 -- an installation that has an audit trail keeps it for ever, as 2.5.0 did.
 ALTER TABLE @extschema@.jobmon_dispatcher_state
     ADD COLUMN log_retention_kept_time timestamptz,
@@ -1545,7 +1545,8 @@ $$;
 -- count), 'monitored' while it is the newest row of a job that
 -- job_check_config names (check_job_status reads it, by upper(job_name);
 -- one probe of job_log_job_name_start_idx, from the newest, as there);
--- NULL otherwise.
+-- NULL otherwise.  A row kept as 'monitored' goes when the walk meets the
+-- job's next row (_retention_monitored_before).
 CREATE FUNCTION @extschema@._retention_kept_for(p_job_id bigint) RETURNS text
 LANGUAGE sql STABLE
 SET search_path = @extschema@, pg_temp
@@ -1564,6 +1565,28 @@ AS $$
     FROM @extschema@.job_log l WHERE l.job_id = p_job_id
 $$;
 
+-- The row before logged job p_job_id of the same monitored job, if it is
+-- closed and not the log of a run: kept as the newest while it was, it
+-- is not any more.  One probe of job_log_job_name_start_idx.
+CREATE FUNCTION @extschema@._retention_monitored_before(p_job_id bigint) RETURNS bigint
+LANGUAGE sql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT p.job_id
+    FROM @extschema@.job_log l
+    CROSS JOIN LATERAL (
+        SELECT n.job_id, n.end_time FROM @extschema@.job_log n
+        WHERE pg_catalog.hashtextextended(n.job_name, 0) = pg_catalog.hashtextextended(l.job_name, 0)
+          AND n.job_name = l.job_name
+          AND pg_catalog.timezone('UTC', n.start_time) < pg_catalog.timezone('UTC', l.start_time)
+        ORDER BY pg_catalog.timezone('UTC', n.start_time) DESC
+        LIMIT 1) p
+    WHERE l.job_id = p_job_id
+      AND EXISTS (SELECT FROM @extschema@.job_check_config c WHERE upper(c.job_name) = l.job_name)
+      AND p.end_time IS NOT NULL
+      AND NOT EXISTS (SELECT FROM @extschema@.jobmon_run r WHERE r.log_id = p.job_id)
+$$;
+
 -- Logged jobs of the logging API.  job_log does not say which rows are
 -- the logs of runs (those go with their runs), so the rows are looked at
 -- once each, in start_time order from where the last batch stopped
@@ -1572,10 +1595,11 @@ $$;
 -- once, not read again by every batch.  The walk deletes the closed rows
 -- and passes over the others: open ones (never deleted while open; one
 -- left open by a session that ended stays, job_log_clear() deletes such
--- rows), and the newest row of a monitored job.  It notes the oldest row
--- it kept for a reason that lapses (_retention_kept_for); once at its
--- end and that reason gone, it starts again from that row, so that a job
--- closed after the walk passed it, or no longer the newest, goes too.
+-- rows), and the newest row of a monitored job, deleted when the walk
+-- meets the job's next row.  It notes the oldest job it passed over open
+-- in a live session; once at its end and that job closed (or its
+-- session gone), it starts again from it, so that the jobs closed after
+-- the walk passed them go too.
 -- Returns how many rows it looked at (0: none left to look at now).
 CREATE OR REPLACE FUNCTION @extschema@._retention_logged_jobs(p_batch integer) RETURNS integer
 LANGUAGE plpgsql
@@ -1585,6 +1609,8 @@ DECLARE
     v_cutoff    timestamptz := @extschema@._retention_cutoff('log_retention');
     v_state     @extschema@.jobmon_dispatcher_state;
     v_old       bigint[] := '{}';
+    v_kept      text;
+    v_before    bigint;
     v_seen      integer := 0;
     l           record;
 BEGIN
@@ -1605,21 +1631,24 @@ BEGIN
         v_state.log_retention_time := l.start_time;
         v_state.log_retention_id := l.job_id;
         CONTINUE WHEN EXISTS (SELECT FROM @extschema@.jobmon_run r WHERE r.log_id = l.job_id);
-        IF @extschema@._retention_kept_for(l.job_id) IS NOT NULL THEN
-            IF v_state.log_retention_kept_id IS NULL THEN
-                v_state.log_retention_kept_time := l.start_time;
-                v_state.log_retention_kept_id := l.job_id;
-            END IF;
-        ELSIF l.end_time IS NOT NULL THEN
+        v_kept := @extschema@._retention_kept_for(l.job_id);
+        IF v_kept = 'open' AND v_state.log_retention_kept_id IS NULL THEN
+            v_state.log_retention_kept_time := l.start_time;
+            v_state.log_retention_kept_id := l.job_id;
+        ELSIF v_kept IS NULL AND l.end_time IS NOT NULL THEN
             v_old := v_old || l.job_id;
+        END IF;
+        v_before := @extschema@._retention_monitored_before(l.job_id);
+        IF v_before IS NOT NULL THEN
+            v_old := v_old || v_before;
         END IF;
     END LOOP;
     IF v_seen = 0 THEN
         IF v_state.log_retention_kept_id IS NULL
-           OR @extschema@._retention_kept_for(v_state.log_retention_kept_id) IS NOT NULL THEN
+           OR @extschema@._retention_kept_for(v_state.log_retention_kept_id) = 'open' THEN
             RETURN 0;
         END IF;
-        -- Start again from the row kept whose reason lapsed.
+        -- Start again from the open job that closed.
         v_state.log_retention_time := v_state.log_retention_kept_time;
         v_state.log_retention_id := v_state.log_retention_kept_id - 1;
         v_state.log_retention_kept_time := NULL;
@@ -1677,6 +1706,7 @@ $$;
 
 REVOKE ALL ON FUNCTION @extschema@._retention_delete(text, regclass, name, bigint[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@._retention_kept_for(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@._retention_monitored_before(bigint) FROM PUBLIC;
 
 INSERT INTO @extschema@.jobmon_config (name, value)
 SELECT 'audit_retention', '0'

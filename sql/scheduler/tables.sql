@@ -222,9 +222,8 @@ CREATE TABLE @extschema@.jobmon_dispatcher_state (
     -- (start_time, job_id) (sql/dispatch/retention.sql).
     log_retention_time  timestamptz,
     log_retention_id    bigint,
-    -- The oldest job_log row that walk passed over and kept for a reason
-    -- that may lapse (open in a live session, newest of a monitored job):
-    -- the walk starts again from it once the reason lapsed.
+    -- The oldest job_log row that walk passed over open in a live session:
+    -- the walk starts again from it once it is closed.
     log_retention_kept_time timestamptz,
     log_retention_kept_id   bigint,
     CONSTRAINT jobmon_dispatcher_state_pkey PRIMARY KEY (id),

@@ -109,12 +109,13 @@ SELECT is((SELECT array_agg(job_id) FROM jobmon.job_log WHERE job_name = 'R78 WE
           'log_retention keeps the newest run of a monitored job, and only that');
 SELECT is((SELECT count(*)::int FROM jobmon.check_job_status() WHERE job_name = 'R78 WEEKLY REPORT'), 0,
           'so check_job_status() does not report it missing');
--- It runs again: the run before is no longer needed.
+-- It ran again (a day and an hour ago): the run before is no longer needed.
 INSERT INTO jobmon.job_log (owner, job_name, start_time, end_time, status, pid)
-VALUES (current_user, 'R78 WEEKLY REPORT', now(), now(), 'OK', 0);
+VALUES (current_user, 'R78 WEEKLY REPORT', now() - interval '1 day 1 hour', now() - interval '1 day 1 hour', 'OK', 0)
+RETURNING job_id AS weekly_next \gset
 CALL jobmon._retention_round(clock_timestamp() + interval '10 minutes', 1000) \gset
-SELECT is((SELECT count(*)::int FROM jobmon.job_log WHERE job_id = :weekly_last), 0,
-          'once the job has run again, the next round deletes the run before');
+SELECT is((SELECT array_agg(job_id) FROM jobmon.job_log WHERE job_name = 'R78 WEEKLY REPORT'), ARRAY[:weekly_next::bigint],
+          'once the job has run again, the next round deletes the run before and keeps the new one');
 
 SELECT * FROM finish();
 

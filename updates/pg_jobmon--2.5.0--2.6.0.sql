@@ -1546,45 +1546,56 @@ $$;
 -- job_check_config names (check_job_status reads it, by upper(job_name);
 -- one probe of job_log_job_name_start_idx, from the newest, as there);
 -- NULL otherwise.  A row kept as 'monitored' goes when the walk meets the
--- job's next row (_retention_monitored_before).
+-- job's next row (_retention_monitored_before).  PL/pgSQL, for its cached
+-- plans: the walk calls these for each row of a monitored job; without
+-- enable_sort the planner would sort all the job's rows rather than read
+-- the index from the newest (as check_job_status explains).
 CREATE FUNCTION @extschema@._retention_kept_for(p_job_id bigint) RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = @extschema@, pg_temp
+SET enable_sort = off
 AS $$
-    SELECT CASE
-        WHEN l.end_time IS NULL THEN
-            CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_stat_activity a
-                              WHERE a.pid = l.pid AND a.backend_start <= l.start_time) THEN 'open' END
-        WHEN EXISTS (SELECT FROM @extschema@.job_check_config c WHERE upper(c.job_name) = l.job_name)
-             AND (SELECT n.start_time FROM @extschema@.job_log n
-                  WHERE pg_catalog.hashtextextended(n.job_name, 0) = pg_catalog.hashtextextended(l.job_name, 0)
-                    AND n.job_name = l.job_name
-                  ORDER BY pg_catalog.timezone('UTC', n.start_time) DESC
-                  LIMIT 1) <= l.start_time THEN 'monitored'
-    END
-    FROM @extschema@.job_log l WHERE l.job_id = p_job_id
+BEGIN
+    RETURN (
+        SELECT CASE
+            WHEN l.end_time IS NULL THEN
+                CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_stat_activity a
+                                  WHERE a.pid = l.pid AND a.backend_start <= l.start_time) THEN 'open' END
+            WHEN EXISTS (SELECT FROM @extschema@.job_check_config c WHERE upper(c.job_name) = l.job_name)
+                 AND (SELECT n.start_time FROM @extschema@.job_log n
+                      WHERE pg_catalog.hashtextextended(n.job_name, 0) = pg_catalog.hashtextextended(l.job_name, 0)
+                        AND n.job_name = l.job_name
+                      ORDER BY pg_catalog.timezone('UTC', n.start_time) DESC
+                      LIMIT 1) <= l.start_time THEN 'monitored'
+        END
+        FROM @extschema@.job_log l WHERE l.job_id = p_job_id);
+END
 $$;
 
 -- The row before logged job p_job_id of the same monitored job, if it is
 -- closed and not the log of a run: kept as the newest while it was, it
 -- is not any more.  One probe of job_log_job_name_start_idx.
 CREATE FUNCTION @extschema@._retention_monitored_before(p_job_id bigint) RETURNS bigint
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = @extschema@, pg_temp
+SET enable_sort = off
 AS $$
-    SELECT p.job_id
-    FROM @extschema@.job_log l
-    CROSS JOIN LATERAL (
-        SELECT n.job_id, n.end_time FROM @extschema@.job_log n
-        WHERE pg_catalog.hashtextextended(n.job_name, 0) = pg_catalog.hashtextextended(l.job_name, 0)
-          AND n.job_name = l.job_name
-          AND pg_catalog.timezone('UTC', n.start_time) < pg_catalog.timezone('UTC', l.start_time)
-        ORDER BY pg_catalog.timezone('UTC', n.start_time) DESC
-        LIMIT 1) p
-    WHERE l.job_id = p_job_id
-      AND EXISTS (SELECT FROM @extschema@.job_check_config c WHERE upper(c.job_name) = l.job_name)
-      AND p.end_time IS NOT NULL
-      AND NOT EXISTS (SELECT FROM @extschema@.jobmon_run r WHERE r.log_id = p.job_id)
+BEGIN
+    RETURN (
+        SELECT p.job_id
+        FROM @extschema@.job_log l
+        CROSS JOIN LATERAL (
+            SELECT n.job_id, n.end_time FROM @extschema@.job_log n
+            WHERE pg_catalog.hashtextextended(n.job_name, 0) = pg_catalog.hashtextextended(l.job_name, 0)
+              AND n.job_name = l.job_name
+              AND pg_catalog.timezone('UTC', n.start_time) < pg_catalog.timezone('UTC', l.start_time)
+            ORDER BY pg_catalog.timezone('UTC', n.start_time) DESC
+            LIMIT 1) p
+        WHERE l.job_id = p_job_id
+          AND EXISTS (SELECT FROM @extschema@.job_check_config c WHERE upper(c.job_name) = l.job_name)
+          AND p.end_time IS NOT NULL
+          AND NOT EXISTS (SELECT FROM @extschema@.jobmon_run r WHERE r.log_id = p.job_id));
+END
 $$;
 
 -- Logged jobs of the logging API.  job_log does not say which rows are
@@ -1609,8 +1620,10 @@ DECLARE
     v_cutoff    timestamptz := @extschema@._retention_cutoff('log_retention');
     v_state     @extschema@.jobmon_dispatcher_state;
     v_old       bigint[] := '{}';
-    v_kept      text;
     v_before    bigint;
+    v_probed    text[] := '{}';
+    -- The names check_job_status looks for (see _retention_kept_for).
+    v_monitored text[] := ARRAY(SELECT upper(c.job_name) FROM @extschema@.job_check_config c);
     v_seen      integer := 0;
     l           record;
 BEGIN
@@ -1619,7 +1632,7 @@ BEGIN
     END IF;
     SELECT * INTO v_state FROM @extschema@.jobmon_dispatcher_state s;
     FOR l IN
-        SELECT x.job_id, x.start_time, x.end_time FROM @extschema@.job_log x
+        SELECT x.job_id, x.job_name, x.start_time, x.end_time FROM @extschema@.job_log x
         WHERE x.start_time < v_cutoff
           AND (v_state.log_retention_time IS NULL
                OR (x.start_time >= v_state.log_retention_time
@@ -1631,16 +1644,25 @@ BEGIN
         v_state.log_retention_time := l.start_time;
         v_state.log_retention_id := l.job_id;
         CONTINUE WHEN EXISTS (SELECT FROM @extschema@.jobmon_run r WHERE r.log_id = l.job_id);
-        v_kept := @extschema@._retention_kept_for(l.job_id);
-        IF v_kept = 'open' AND v_state.log_retention_kept_id IS NULL THEN
-            v_state.log_retention_kept_time := l.start_time;
-            v_state.log_retention_kept_id := l.job_id;
-        ELSIF v_kept IS NULL AND l.end_time IS NOT NULL THEN
+        IF l.end_time IS NULL THEN
+            IF v_state.log_retention_kept_id IS NULL
+               AND @extschema@._retention_kept_for(l.job_id) = 'open' THEN
+                v_state.log_retention_kept_time := l.start_time;
+                v_state.log_retention_kept_id := l.job_id;
+            END IF;
+        ELSIF NOT l.job_name = ANY (v_monitored) THEN
+            v_old := v_old || l.job_id;
+        ELSIF @extschema@._retention_kept_for(l.job_id) IS NULL THEN
             v_old := v_old || l.job_id;
         END IF;
-        v_before := @extschema@._retention_monitored_before(l.job_id);
-        IF v_before IS NOT NULL THEN
-            v_old := v_old || v_before;
+        -- The row before the first of a monitored job in this batch: the
+        -- rows before the others are in this batch.
+        IF l.job_name = ANY (v_monitored) AND NOT l.job_name = ANY (v_probed) THEN
+            v_probed := v_probed || l.job_name;
+            v_before := @extschema@._retention_monitored_before(l.job_id);
+            IF v_before IS NOT NULL THEN
+                v_old := v_old || v_before;
+            END IF;
         END IF;
     END LOOP;
     IF v_seen = 0 THEN

@@ -37,12 +37,67 @@ EXCEPTION WHEN datetime_field_overflow OR interval_field_overflow THEN
 END
 $$;
 
+-- Delete the rows of p_table whose p_key is in p_ids; returns how many
+-- went.  All at once, or, when that fails (a foreign key of the user's
+-- to one of them, say), one by one, leaving those that fail with a
+-- WARNING: a row that cannot be deleted never keeps the others.  A lock
+-- that cannot be had is passed on, for the batch to give way.
+CREATE FUNCTION @extschema@._retention_delete(p_kind text, p_table regclass, p_key name, p_ids bigint[])
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v_delete text := format('DELETE FROM %s WHERE %I = ANY ($1)', p_table, p_key);
+    v_count  integer;
+    v_done   integer := 0;
+    v_failed integer := 0;
+    v_error  text;
+    v_id     bigint;
+    v_first  bigint;
+BEGIN
+    IF cardinality(p_ids) = 0 THEN
+        RETURN 0;
+    END IF;
+    BEGIN
+        EXECUTE v_delete USING p_ids;
+        GET DIAGNOSTICS v_count = ROW_COUNT;
+        RETURN v_count;
+    EXCEPTION WHEN lock_not_available THEN
+        RAISE;
+    WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS v_error = MESSAGE_TEXT;
+    END;
+    FOREACH v_id IN ARRAY p_ids LOOP
+        BEGIN
+            EXECUTE v_delete USING ARRAY[v_id];
+            GET DIAGNOSTICS v_count = ROW_COUNT;
+            v_done := v_done + v_count;
+        EXCEPTION WHEN lock_not_available THEN
+            RAISE;
+        WHEN OTHERS THEN
+            v_failed := v_failed + 1;
+            v_first := coalesce(v_first, v_id);
+        END;
+    END LOOP;
+    RAISE WARNING 'retention could not delete % of % % rows: %', v_failed, cardinality(p_ids), p_kind, v_error
+        USING DETAIL = format('The first kept is the row of %s with %s %s.', p_table, p_key, v_first),
+              HINT = 'Remove what keeps them (a foreign key to them, a trigger); the others were deleted.';
+    RETURN v_done;
+END
+$$;
+
+-- Runs and their logs.  A run whose log cannot be deleted goes without
+-- it: the log is then a logged job, to log_retention.
 CREATE FUNCTION @extschema@._retention_runs(p_batch integer) RETURNS integer
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
     v_cutoff timestamptz := @extschema@._retention_cutoff('run_retention');
+    v_runs   bigint[];
+    v_kept   bigint[] := '{}';
+    v_run    bigint;
     v_count  integer;
 BEGIN
     IF v_cutoff IS NULL THEN
@@ -50,17 +105,46 @@ BEGIN
     END IF;
     -- Oldest first, through jobmon_run_finished_at_idx; a row someone holds
     -- is left for a later batch rather than waited for.
-    WITH old AS (
-        DELETE FROM @extschema@.jobmon_run r
-        WHERE r.run_id IN (SELECT x.run_id FROM @extschema@.jobmon_run x
-                           WHERE x.finished_at < v_cutoff
-                           ORDER BY x.finished_at LIMIT p_batch
-                           FOR UPDATE SKIP LOCKED)
-        RETURNING r.log_id),
-    logs AS (
-        DELETE FROM @extschema@.job_log l USING old WHERE l.job_id = old.log_id)
-    SELECT count(*) INTO v_count FROM old;
-    RETURN v_count;
+    v_runs := ARRAY(SELECT x.run_id FROM @extschema@.jobmon_run x
+                    WHERE x.finished_at < v_cutoff
+                    ORDER BY x.finished_at LIMIT p_batch
+                    FOR UPDATE SKIP LOCKED);
+    BEGIN
+        WITH old AS (
+            DELETE FROM @extschema@.jobmon_run r WHERE r.run_id = ANY (v_runs)
+            RETURNING r.log_id),
+        logs AS (
+            DELETE FROM @extschema@.job_log l USING old WHERE l.job_id = old.log_id)
+        SELECT count(*) INTO v_count FROM old;
+        RETURN v_count;
+    EXCEPTION WHEN lock_not_available THEN
+        RAISE;
+    WHEN OTHERS THEN
+        NULL;
+    END;
+    -- A run or a log cannot go: run by run, those whose log cannot go
+    -- without it (the log is then a logged job: log_retention's).
+    v_count := 0;
+    FOREACH v_run IN ARRAY v_runs LOOP
+        BEGIN
+            WITH old AS (
+                DELETE FROM @extschema@.jobmon_run r WHERE r.run_id = v_run
+                RETURNING r.log_id)
+            DELETE FROM @extschema@.job_log l USING old WHERE l.job_id = old.log_id;
+            v_count := v_count + 1;
+        EXCEPTION WHEN lock_not_available THEN
+            RAISE;
+        WHEN OTHERS THEN
+            v_kept := v_kept || v_run;
+        END;
+    END LOOP;
+    IF cardinality(v_kept) > 0 THEN
+        RAISE WARNING 'retention could not delete the job_log rows of % of % runs', cardinality(v_kept), cardinality(v_runs)
+            USING DETAIL = format('The runs go without them (the first: run_id %s); log_retention deletes them if it can.',
+                                  v_kept[1]),
+                  HINT = 'Remove what keeps them (a foreign key to them, a trigger).';
+    END IF;
+    RETURN v_count + @extschema@._retention_delete('run', 'jobmon_run', 'run_id', v_kept);
 END
 $$;
 
@@ -70,13 +154,11 @@ SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
     v_cutoff timestamptz := @extschema@._retention_cutoff('run_retention');
-    v_count  integer;
 BEGIN
     IF v_cutoff IS NULL THEN
         RETURN 0;
     END IF;
-    DELETE FROM @extschema@.jobmon_job j
-    WHERE j.job_id IN (
+    RETURN @extschema@._retention_delete('one-off job', 'jobmon_job', 'job_id', ARRAY(
         SELECT x.job_id FROM @extschema@.jobmon_job x
         WHERE x.oneoff AND x.created_at < v_cutoff
           AND NOT EXISTS (SELECT FROM @extschema@.jobmon_run r WHERE r.job_id = x.job_id)
@@ -85,9 +167,7 @@ BEGIN
                             AND (NOT d.oneoff OR EXISTS (SELECT FROM @extschema@.jobmon_run b
                                                          WHERE b.job_id = d.job_id AND b.status = 'blocked')))
         LIMIT p_batch
-        FOR UPDATE SKIP LOCKED);
-    GET DIAGNOSTICS v_count = ROW_COUNT;
-    RETURN v_count;
+        FOR UPDATE SKIP LOCKED));
 END
 $$;
 
@@ -97,17 +177,73 @@ SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
     v_cutoff timestamptz := @extschema@._retention_cutoff('audit_retention');
-    v_count  integer;
 BEGIN
     IF v_cutoff IS NULL THEN
         RETURN 0;
     END IF;
-    DELETE FROM @extschema@.jobmon_audit a
-    WHERE a.audit_id IN (SELECT x.audit_id FROM @extschema@.jobmon_audit x
-                         WHERE x.changed_at < v_cutoff
-                         ORDER BY x.changed_at LIMIT p_batch);
-    GET DIAGNOSTICS v_count = ROW_COUNT;
-    RETURN v_count;
+    RETURN @extschema@._retention_delete('audit', 'jobmon_audit', 'audit_id', ARRAY(
+        SELECT x.audit_id FROM @extschema@.jobmon_audit x
+        WHERE x.changed_at < v_cutoff
+        ORDER BY x.changed_at LIMIT p_batch));
+END
+$$;
+
+-- Why log retention keeps logged job p_job_id for now, if for a reason
+-- that lapses: 'open' while it is open in a live session (its pid's
+-- backend started before it: a pid reused by a later session does not
+-- count), 'monitored' while it is the newest row of a job that
+-- job_check_config names (check_job_status reads it, by upper(job_name);
+-- one probe of job_log_job_name_start_idx, from the newest, as there);
+-- NULL otherwise.  A row kept as 'monitored' goes when the walk meets the
+-- job's next row (_retention_monitored_before).  PL/pgSQL, for its cached
+-- plans: the walk calls these for each row of a monitored job; without
+-- enable_sort the planner would sort all the job's rows rather than read
+-- the index from the newest (as check_job_status explains).
+CREATE FUNCTION @extschema@._retention_kept_for(p_job_id bigint) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_temp
+SET enable_sort = off
+AS $$
+BEGIN
+    RETURN (
+        SELECT CASE
+            WHEN l.end_time IS NULL THEN
+                CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_stat_activity a
+                                  WHERE a.pid = l.pid AND a.backend_start <= l.start_time) THEN 'open' END
+            WHEN EXISTS (SELECT FROM @extschema@.job_check_config c WHERE upper(c.job_name) = l.job_name)
+                 AND (SELECT n.start_time FROM @extschema@.job_log n
+                      WHERE pg_catalog.hashtextextended(n.job_name, 0) = pg_catalog.hashtextextended(l.job_name, 0)
+                        AND n.job_name = l.job_name
+                      ORDER BY pg_catalog.timezone('UTC', n.start_time) DESC
+                      LIMIT 1) <= l.start_time THEN 'monitored'
+        END
+        FROM @extschema@.job_log l WHERE l.job_id = p_job_id);
+END
+$$;
+
+-- The row before logged job p_job_id of the same monitored job, if it is
+-- closed and not the log of a run: kept as the newest while it was, it
+-- is not any more.  One probe of job_log_job_name_start_idx.
+CREATE FUNCTION @extschema@._retention_monitored_before(p_job_id bigint) RETURNS bigint
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_temp
+SET enable_sort = off
+AS $$
+BEGIN
+    RETURN (
+        SELECT p.job_id
+        FROM @extschema@.job_log l
+        CROSS JOIN LATERAL (
+            SELECT n.job_id, n.end_time FROM @extschema@.job_log n
+            WHERE pg_catalog.hashtextextended(n.job_name, 0) = pg_catalog.hashtextextended(l.job_name, 0)
+              AND n.job_name = l.job_name
+              AND pg_catalog.timezone('UTC', n.start_time) < pg_catalog.timezone('UTC', l.start_time)
+            ORDER BY pg_catalog.timezone('UTC', n.start_time) DESC
+            LIMIT 1) p
+        WHERE l.job_id = p_job_id
+          AND EXISTS (SELECT FROM @extschema@.job_check_config c WHERE upper(c.job_name) = l.job_name)
+          AND p.end_time IS NOT NULL
+          AND NOT EXISTS (SELECT FROM @extschema@.jobmon_run r WHERE r.log_id = p.job_id));
 END
 $$;
 
@@ -116,50 +252,85 @@ $$;
 -- once each, in start_time order from where the last batch stopped
 -- (jobmon_dispatcher_state.log_retention_time, _id): when log_retention
 -- is shorter than run_retention, the logs of young runs are passed over
--- once, not read again by every batch.  A job still open in a live
--- session stops the walk until it closes; one left open by a session that
--- ended is passed over and kept (job_log_clear() deletes such rows).
+-- once, not read again by every batch.  The walk deletes the closed rows
+-- and passes over the others: open ones (never deleted while open; one
+-- left open by a session that ended stays, job_log_clear() deletes such
+-- rows), and the newest row of a monitored job, deleted when the walk
+-- meets the job's next row.  It notes the oldest job it passed over open
+-- in a live session; once at its end and that job closed (or its
+-- session gone), it starts again from it, so that the jobs closed after
+-- the walk passed them go too.
 -- Returns how many rows it looked at (0: none left to look at now).
 CREATE FUNCTION @extschema@._retention_logged_jobs(p_batch integer) RETURNS integer
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
-    v_cutoff timestamptz := @extschema@._retention_cutoff('log_retention');
-    v_time   timestamptz;
-    v_id     bigint;
-    v_live   integer[];
-    v_old    bigint[] := '{}';
-    v_seen   integer := 0;
-    l        record;
+    v_cutoff    timestamptz := @extschema@._retention_cutoff('log_retention');
+    v_state     @extschema@.jobmon_dispatcher_state;
+    v_old       bigint[] := '{}';
+    v_before    bigint;
+    v_probed    text[] := '{}';
+    -- The names check_job_status looks for (see _retention_kept_for).
+    v_monitored text[] := ARRAY(SELECT upper(c.job_name) FROM @extschema@.job_check_config c);
+    v_seen      integer := 0;
+    l           record;
 BEGIN
     IF v_cutoff IS NULL THEN
         RETURN 0;
     END IF;
-    SELECT s.log_retention_time, s.log_retention_id INTO v_time, v_id
-    FROM @extschema@.jobmon_dispatcher_state s;
-    v_live := ARRAY(SELECT a.pid FROM pg_catalog.pg_stat_activity a);
+    SELECT * INTO v_state FROM @extschema@.jobmon_dispatcher_state s;
     FOR l IN
-        SELECT x.job_id, x.start_time, x.end_time, x.pid FROM @extschema@.job_log x
+        SELECT x.job_id, x.job_name, x.start_time, x.end_time FROM @extschema@.job_log x
         WHERE x.start_time < v_cutoff
-          AND (v_time IS NULL OR (x.start_time >= v_time AND (x.start_time, x.job_id) > (v_time, v_id)))
+          AND (v_state.log_retention_time IS NULL
+               OR (x.start_time >= v_state.log_retention_time
+                   AND (x.start_time, x.job_id) > (v_state.log_retention_time, v_state.log_retention_id)))
         ORDER BY x.start_time, x.job_id
         LIMIT p_batch
     LOOP
-        EXIT WHEN l.end_time IS NULL AND l.pid = ANY (v_live);
-        IF l.end_time IS NOT NULL
-           AND NOT EXISTS (SELECT FROM @extschema@.jobmon_run r WHERE r.log_id = l.job_id) THEN
+        v_seen := v_seen + 1;
+        v_state.log_retention_time := l.start_time;
+        v_state.log_retention_id := l.job_id;
+        CONTINUE WHEN EXISTS (SELECT FROM @extschema@.jobmon_run r WHERE r.log_id = l.job_id);
+        IF l.end_time IS NULL THEN
+            IF v_state.log_retention_kept_id IS NULL
+               AND @extschema@._retention_kept_for(l.job_id) = 'open' THEN
+                v_state.log_retention_kept_time := l.start_time;
+                v_state.log_retention_kept_id := l.job_id;
+            END IF;
+        ELSIF NOT l.job_name = ANY (v_monitored) THEN
+            v_old := v_old || l.job_id;
+        ELSIF @extschema@._retention_kept_for(l.job_id) IS NULL THEN
             v_old := v_old || l.job_id;
         END IF;
-        v_time := l.start_time;
-        v_id := l.job_id;
-        v_seen := v_seen + 1;
+        -- The row before the first of a monitored job in this batch: the
+        -- rows before the others are in this batch.
+        IF l.job_name = ANY (v_monitored) AND NOT l.job_name = ANY (v_probed) THEN
+            v_probed := v_probed || l.job_name;
+            v_before := @extschema@._retention_monitored_before(l.job_id);
+            IF v_before IS NOT NULL THEN
+                v_old := v_old || v_before;
+            END IF;
+        END IF;
     END LOOP;
-    IF v_seen > 0 THEN
-        DELETE FROM @extschema@.job_log x WHERE x.job_id = ANY (v_old);
-        UPDATE @extschema@.jobmon_dispatcher_state s
-        SET log_retention_time = v_time, log_retention_id = v_id;
+    IF v_seen = 0 THEN
+        IF v_state.log_retention_kept_id IS NULL
+           OR @extschema@._retention_kept_for(v_state.log_retention_kept_id) = 'open' THEN
+            RETURN 0;
+        END IF;
+        -- Start again from the open job that closed.
+        v_state.log_retention_time := v_state.log_retention_kept_time;
+        v_state.log_retention_id := v_state.log_retention_kept_id - 1;
+        v_state.log_retention_kept_time := NULL;
+        v_state.log_retention_kept_id := NULL;
+        v_seen := 1;
     END IF;
+    PERFORM @extschema@._retention_delete('logged job', 'job_log', 'job_id', v_old);
+    UPDATE @extschema@.jobmon_dispatcher_state s
+    SET log_retention_time = v_state.log_retention_time, log_retention_id = v_state.log_retention_id,
+        log_retention_kept_time = v_state.log_retention_kept_time,
+        log_retention_kept_id = v_state.log_retention_kept_id;
     RETURN v_seen;
 END
 $$;
@@ -168,28 +339,39 @@ $$;
 -- Returns how many rows it deleted or looked at: 0 when none is left, or
 -- when a row to delete is locked by another transaction (a user's open
 -- UPDATE of an old job_log row): the batch is undone and tried again at
--- the next round, rather than make the dispatcher wait.
+-- the next round, rather than make the dispatcher wait.  Any other error
+-- of a kind (a deadlock with job_log_clear(), say) undoes that kind's
+-- part only, with a WARNING, and the batch goes on with the next kind:
+-- retention never makes the dispatcher fail.
 CREATE FUNCTION @extschema@._retention_batch(p_batch integer) RETURNS integer
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 SET lock_timeout = '1s'
 AS $$
 DECLARE
-    v_count integer;
+    v_kind  text;
+    v_count integer := 0;
+    v_error text;
 BEGIN
-    v_count := @extschema@._retention_runs(p_batch);
-    IF v_count = 0 THEN
-        v_count := @extschema@._retention_oneoff_jobs(p_batch);
-    END IF;
-    IF v_count = 0 THEN
-        v_count := @extschema@._retention_audit(p_batch);
-    END IF;
-    IF v_count = 0 THEN
-        v_count := @extschema@._retention_logged_jobs(p_batch);
-    END IF;
+    FOREACH v_kind IN ARRAY ARRAY['runs', 'one-off jobs', 'audit', 'logged jobs'] LOOP
+        BEGIN
+            v_count := CASE v_kind
+                WHEN 'runs' THEN @extschema@._retention_runs(p_batch)
+                WHEN 'one-off jobs' THEN @extschema@._retention_oneoff_jobs(p_batch)
+                WHEN 'audit' THEN @extschema@._retention_audit(p_batch)
+                ELSE @extschema@._retention_logged_jobs(p_batch)
+            END;
+        EXCEPTION WHEN lock_not_available THEN
+            RETURN 0;
+        WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS v_error = MESSAGE_TEXT;
+            RAISE WARNING 'retention of % failed: %', v_kind, v_error
+                USING HINT = 'The dispatcher goes on; retention of the other kinds too.';
+            v_count := 0;
+        END;
+        EXIT WHEN v_count > 0;
+    END LOOP;
     RETURN v_count;
-EXCEPTION WHEN lock_not_available THEN
-    RETURN 0;
 END
 $$;
 

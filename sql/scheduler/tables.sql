@@ -222,6 +222,10 @@ CREATE TABLE @extschema@.jobmon_dispatcher_state (
     -- (start_time, job_id) (sql/dispatch/retention.sql).
     log_retention_time  timestamptz,
     log_retention_id    bigint,
+    -- The oldest job_log row that walk passed over open in a live session:
+    -- the walk starts again from it once it is closed.
+    log_retention_kept_time timestamptz,
+    log_retention_kept_id   bigint,
     CONSTRAINT jobmon_dispatcher_state_pkey PRIMARY KEY (id),
     CONSTRAINT jobmon_dispatcher_state_one_row CHECK (id)
 );

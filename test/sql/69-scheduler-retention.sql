@@ -14,9 +14,10 @@ DELETE FROM jobmon.job_log WHERE job_name LIKE 'R69%';
 SELECT jobmon.jobmon_config_reset(s) FROM unnest('{run_retention,audit_retention,log_retention}'::text[]) s \g /dev/null
 -- Back-dated rows lie before where an earlier round's walk of job_log
 -- stopped: start the walk again.
-UPDATE jobmon.jobmon_dispatcher_state SET log_retention_time = NULL, log_retention_id = NULL;
+UPDATE jobmon.jobmon_dispatcher_state
+SET log_retention_time = NULL, log_retention_id = NULL, log_retention_kept_time = NULL, log_retention_kept_id = NULL;
 
-SELECT plan(33);
+SELECT plan(34);
 
 SELECT results_eq($$SELECT name, value FROM jobmon.jobmon_config_show()
                     WHERE name IN ('run_retention', 'audit_retention', 'log_retention') ORDER BY name$$,
@@ -99,8 +100,10 @@ UPDATE jobmon.jobmon_audit SET changed_at = now() - interval '2 hours' WHERE job
 
 -------------------------------------------------------------------------------
 -- Logged jobs of the logging API (pg_jobmon 1.x's job_log): two closed
--- ones started two hours ago (one with a step), one that started an hour
--- later and is still open in this session, one started ten minutes ago.
+-- ones started two hours ago (one with a step), one that started half an
+-- hour later and is still open (with this session's pid, which started
+-- after it: a pid reused), a closed one after it, one started ten minutes
+-- ago.
 INSERT INTO jobmon.job_log (owner, job_name, start_time, end_time, status, pid)
 VALUES (current_user, 'R69 LOGGED OLD', now() - interval '2 hours', now() - interval '2 hours', 'OK', 0)
 RETURNING job_id AS logged_old \gset
@@ -112,6 +115,9 @@ RETURNING job_id AS logged_failed \gset
 INSERT INTO jobmon.job_log (owner, job_name, start_time, pid)
 VALUES (current_user, 'R69 LOGGED OPEN', now() - interval '1 hour 30 minutes', pg_backend_pid())
 RETURNING job_id AS logged_open \gset
+INSERT INTO jobmon.job_log (owner, job_name, start_time, end_time, status, pid)
+VALUES (current_user, 'R69 LOGGED AFTER OPEN', now() - interval '1 hour 20 minutes', now() - interval '1 hour 20 minutes', 'OK', 0)
+RETURNING job_id AS logged_after_open \gset
 INSERT INTO jobmon.job_log (owner, job_name, start_time, end_time, status, pid)
 VALUES (current_user, 'R69 LOGGED YOUNG', now() - interval '10 minutes', now() - interval '10 minutes', 'OK', 0)
 RETURNING job_id AS logged_young \gset
@@ -162,7 +168,7 @@ SELECT is((SELECT count(*)::int FROM jobmon.jobmon_audit WHERE job_id = :job AND
 SELECT is((SELECT count(*)::int FROM jobmon.jobmon_audit WHERE job_id = :job AND action = 'run now'), 1,
           'younger audit rows stay');
 
-SELECT is((SELECT count(*)::int FROM jobmon.job_log WHERE job_id IN (:logged_old, :logged_failed, :logged_open, :logged_young)), 4,
+SELECT is((SELECT count(*)::int FROM jobmon.job_log WHERE job_id IN (:logged_old, :logged_failed, :logged_open, :logged_after_open, :logged_young)), 5,
           'by default logged jobs of the logging API stay, however old (pg_jobmon 1.x)');
 
 -------------------------------------------------------------------------------
@@ -175,13 +181,13 @@ SELECT is((SELECT count(*)::int FROM jobmon.job_log WHERE job_id IN (:logged_old
 SELECT is((SELECT count(*)::int FROM jobmon.job_detail WHERE job_id = :logged_old), 0, 'with their steps');
 SELECT is((SELECT count(*)::int FROM jobmon.job_log WHERE job_id = :logged_young), 1, 'younger logged jobs stay');
 SELECT is((SELECT count(*)::int FROM jobmon.job_log WHERE job_id = :logged_open), 1,
-          'an old logged job still open in a live session stays');
+          'an old logged job still open stays');
+SELECT is((SELECT count(*)::int FROM jobmon.job_log WHERE job_id = :logged_after_open), 0,
+          'the walk does not stop at it: an old closed job after it is deleted');
 SELECT is((SELECT count(*)::int FROM jobmon.job_log WHERE job_id IN (SELECT log_id FROM r69_young_runs)), 2,
           'the log of a run stays while its run does, however old the log');
-UPDATE jobmon.job_log SET end_time = now(), status = 'OK' WHERE job_id = :logged_open;
-CALL jobmon._retention_round(clock_timestamp() + interval '10 minutes', 10) \gset
-SELECT is((SELECT count(*)::int FROM jobmon.job_log WHERE job_id = :logged_open), 0,
-          'once closed, it is deleted by the next round');
+SELECT is((SELECT log_retention_kept_id FROM jobmon.jobmon_dispatcher_state), NULL,
+          'nor is it waited for: its pid is that of a session started after it');
 
 -- A row that another transaction holds: the batch gives way rather than
 -- make the dispatcher wait, and a later round deletes it.

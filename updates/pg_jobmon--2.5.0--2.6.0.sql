@@ -1,6 +1,8 @@
 -- pg_jobmon 2.5.0 -> 2.6.0: robustness, and moving in from pg_jobmon 1.x.
 --
--- Each section below is the delta of one change, in the order they landed.
+-- Each section below is the delta of one change, in the order they landed;
+-- a function that a later change changed again is created once, in its
+-- final form, in the first section that needed it.
 
 \echo Use "ALTER EXTENSION pg_jobmon UPDATE TO '2.6.0'" to load this file. \quit
 
@@ -57,6 +59,10 @@ BEGIN
 END
 $$;
 
+-- jobmon_status()'s word on the dispatcher, true in every set-up: the
+-- library and the objects of different versions (no run starts), pg_cron
+-- not loaded, calling the dispatcher from this database (pg_cron_job, its
+-- schedule here) or from another one, whose jobs this database cannot see.
 CREATE FUNCTION @extschema@._dispatch_status_message(
     p_running boolean, p_state @extschema@.jobmon_dispatcher_state, p_pg_cron_job text)
 RETURNS text
@@ -75,6 +81,10 @@ BEGIN
         WHEN v_library <> v_installed THEN
             format('the pg_jobmon library is version %s but this database has version %s: no run starts until ALTER EXTENSION pg_jobmon UPDATE',
                    v_library, v_installed)
+        WHEN p_running AND EXISTS (SELECT FROM pg_catalog.pg_stat_activity a
+                                   WHERE a.pid = p_state.dispatcher_pid AND a.state LIKE 'idle%') THEN
+            format('the session of pid %s holds the dispatcher''s lock but is idle (an interrupted CALL jobmon_dispatch()): no run starts until it calls the dispatcher again or ends (SELECT pg_terminate_backend(%s))',
+                   p_state.dispatcher_pid, p_state.dispatcher_pid)
         WHEN p_running AND v_woke > now() - interval '10 seconds' THEN 'dispatching'
         WHEN p_running THEN format('the dispatcher (pid %s) has not woken since %s', p_state.dispatcher_pid, v_woke)
         WHEN p_pg_cron_job IS NOT NULL AND v_woke IS NULL THEN
@@ -130,6 +140,7 @@ $$;
 
 COMMENT ON FUNCTION @extschema@.jobmon_start() IS 'schedule the dispatcher with pg_cron in this database; returns the pg_cron job id';
 
+-- What the dispatcher is doing, and a word on what to do when it is not.
 CREATE OR REPLACE FUNCTION @extschema@.jobmon_status(
     OUT running boolean, OUT dispatcher_pid integer, OUT dispatcher_started timestamptz,
     OUT last_wakeup timestamptz, OUT workers_in_use bigint, OUT max_workers integer,
@@ -143,7 +154,7 @@ DECLARE
     v_cron  text;
 BEGIN
     SELECT * INTO v_state FROM @extschema@.jobmon_dispatcher_state;
-    running := EXISTS (SELECT FROM pg_catalog.pg_stat_activity a WHERE a.pid = v_state.dispatcher_pid);
+    running := @extschema@._dispatch_lock_held(v_state.dispatcher_pid);
     dispatcher_pid := CASE WHEN running THEN v_state.dispatcher_pid END;
     dispatcher_started := CASE WHEN running THEN v_state.dispatcher_started END;
     last_wakeup := v_state.last_wakeup;
@@ -218,7 +229,6 @@ BEGIN
     RETURN v_count;
 END
 $$;
-
 
 -- Definitions at scale (issue 13, item 12): the name check of create_job()
 -- and set_job_attributes() read jobmon_job whole on every call, because its
@@ -346,12 +356,17 @@ EXCEPTION WHEN datetime_field_overflow OR interval_field_overflow THEN
 END
 $$;
 
+-- Runs and their logs.  A run whose log cannot be deleted goes without
+-- it: the log is then a logged job, to log_retention.
 CREATE FUNCTION @extschema@._retention_runs(p_batch integer) RETURNS integer
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
     v_cutoff timestamptz := @extschema@._retention_cutoff('run_retention');
+    v_runs   bigint[];
+    v_kept   bigint[] := '{}';
+    v_run    bigint;
     v_count  integer;
 BEGIN
     IF v_cutoff IS NULL THEN
@@ -359,17 +374,46 @@ BEGIN
     END IF;
     -- Oldest first, through jobmon_run_finished_at_idx; a row someone holds
     -- is left for a later batch rather than waited for.
-    WITH old AS (
-        DELETE FROM @extschema@.jobmon_run r
-        WHERE r.run_id IN (SELECT x.run_id FROM @extschema@.jobmon_run x
-                           WHERE x.finished_at < v_cutoff
-                           ORDER BY x.finished_at LIMIT p_batch
-                           FOR UPDATE SKIP LOCKED)
-        RETURNING r.log_id),
-    logs AS (
-        DELETE FROM @extschema@.job_log l USING old WHERE l.job_id = old.log_id)
-    SELECT count(*) INTO v_count FROM old;
-    RETURN v_count;
+    v_runs := ARRAY(SELECT x.run_id FROM @extschema@.jobmon_run x
+                    WHERE x.finished_at < v_cutoff
+                    ORDER BY x.finished_at LIMIT p_batch
+                    FOR UPDATE SKIP LOCKED);
+    BEGIN
+        WITH old AS (
+            DELETE FROM @extschema@.jobmon_run r WHERE r.run_id = ANY (v_runs)
+            RETURNING r.log_id),
+        logs AS (
+            DELETE FROM @extschema@.job_log l USING old WHERE l.job_id = old.log_id)
+        SELECT count(*) INTO v_count FROM old;
+        RETURN v_count;
+    EXCEPTION WHEN lock_not_available THEN
+        RAISE;
+    WHEN OTHERS THEN
+        NULL;
+    END;
+    -- A run or a log cannot go: run by run, those whose log cannot go
+    -- without it (the log is then a logged job: log_retention's).
+    v_count := 0;
+    FOREACH v_run IN ARRAY v_runs LOOP
+        BEGIN
+            WITH old AS (
+                DELETE FROM @extschema@.jobmon_run r WHERE r.run_id = v_run
+                RETURNING r.log_id)
+            DELETE FROM @extschema@.job_log l USING old WHERE l.job_id = old.log_id;
+            v_count := v_count + 1;
+        EXCEPTION WHEN lock_not_available THEN
+            RAISE;
+        WHEN OTHERS THEN
+            v_kept := v_kept || v_run;
+        END;
+    END LOOP;
+    IF cardinality(v_kept) > 0 THEN
+        RAISE WARNING 'retention could not delete the job_log rows of % of % runs', cardinality(v_kept), cardinality(v_runs)
+            USING DETAIL = format('The runs go without them (the first: run_id %s); log_retention deletes them if it can.',
+                                  v_kept[1]),
+                  HINT = 'Remove what keeps them (a foreign key to them, a trigger).';
+    END IF;
+    RETURN v_count + @extschema@._retention_delete('run', 'jobmon_run', 'run_id', v_kept);
 END
 $$;
 
@@ -379,13 +423,11 @@ SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
     v_cutoff timestamptz := @extschema@._retention_cutoff('run_retention');
-    v_count  integer;
 BEGIN
     IF v_cutoff IS NULL THEN
         RETURN 0;
     END IF;
-    DELETE FROM @extschema@.jobmon_job j
-    WHERE j.job_id IN (
+    RETURN @extschema@._retention_delete('one-off job', 'jobmon_job', 'job_id', ARRAY(
         SELECT x.job_id FROM @extschema@.jobmon_job x
         WHERE x.oneoff AND x.created_at < v_cutoff
           AND NOT EXISTS (SELECT FROM @extschema@.jobmon_run r WHERE r.job_id = x.job_id)
@@ -394,9 +436,7 @@ BEGIN
                             AND (NOT d.oneoff OR EXISTS (SELECT FROM @extschema@.jobmon_run b
                                                          WHERE b.job_id = d.job_id AND b.status = 'blocked')))
         LIMIT p_batch
-        FOR UPDATE SKIP LOCKED);
-    GET DIAGNOSTICS v_count = ROW_COUNT;
-    RETURN v_count;
+        FOR UPDATE SKIP LOCKED));
 END
 $$;
 
@@ -406,17 +446,14 @@ SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
     v_cutoff timestamptz := @extschema@._retention_cutoff('audit_retention');
-    v_count  integer;
 BEGIN
     IF v_cutoff IS NULL THEN
         RETURN 0;
     END IF;
-    DELETE FROM @extschema@.jobmon_audit a
-    WHERE a.audit_id IN (SELECT x.audit_id FROM @extschema@.jobmon_audit x
-                         WHERE x.changed_at < v_cutoff
-                         ORDER BY x.changed_at LIMIT p_batch);
-    GET DIAGNOSTICS v_count = ROW_COUNT;
-    RETURN v_count;
+    RETURN @extschema@._retention_delete('audit', 'jobmon_audit', 'audit_id', ARRAY(
+        SELECT x.audit_id FROM @extschema@.jobmon_audit x
+        WHERE x.changed_at < v_cutoff
+        ORDER BY x.changed_at LIMIT p_batch));
 END
 $$;
 
@@ -425,50 +462,85 @@ $$;
 -- once each, in start_time order from where the last batch stopped
 -- (jobmon_dispatcher_state.log_retention_time, _id): when log_retention
 -- is shorter than run_retention, the logs of young runs are passed over
--- once, not read again by every batch.  A job still open in a live
--- session stops the walk until it closes; one left open by a session that
--- ended is passed over and kept (job_log_clear() deletes such rows).
+-- once, not read again by every batch.  The walk deletes the closed rows
+-- and passes over the others: open ones (never deleted while open; one
+-- left open by a session that ended stays, job_log_clear() deletes such
+-- rows), and the newest row of a monitored job, deleted when the walk
+-- meets the job's next row.  It notes the oldest job it passed over open
+-- in a live session; once at its end and that job closed (or its
+-- session gone), it starts again from it, so that the jobs closed after
+-- the walk passed them go too.
 -- Returns how many rows it looked at (0: none left to look at now).
 CREATE FUNCTION @extschema@._retention_logged_jobs(p_batch integer) RETURNS integer
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
-    v_cutoff timestamptz := @extschema@._retention_cutoff('log_retention');
-    v_time   timestamptz;
-    v_id     bigint;
-    v_live   integer[];
-    v_old    bigint[] := '{}';
-    v_seen   integer := 0;
-    l        record;
+    v_cutoff    timestamptz := @extschema@._retention_cutoff('log_retention');
+    v_state     @extschema@.jobmon_dispatcher_state;
+    v_old       bigint[] := '{}';
+    v_before    bigint;
+    v_probed    text[] := '{}';
+    -- The names check_job_status looks for (see _retention_kept_for).
+    v_monitored text[] := ARRAY(SELECT upper(c.job_name) FROM @extschema@.job_check_config c);
+    v_seen      integer := 0;
+    l           record;
 BEGIN
     IF v_cutoff IS NULL THEN
         RETURN 0;
     END IF;
-    SELECT s.log_retention_time, s.log_retention_id INTO v_time, v_id
-    FROM @extschema@.jobmon_dispatcher_state s;
-    v_live := ARRAY(SELECT a.pid FROM pg_catalog.pg_stat_activity a);
+    SELECT * INTO v_state FROM @extschema@.jobmon_dispatcher_state s;
     FOR l IN
-        SELECT x.job_id, x.start_time, x.end_time, x.pid FROM @extschema@.job_log x
+        SELECT x.job_id, x.job_name, x.start_time, x.end_time FROM @extschema@.job_log x
         WHERE x.start_time < v_cutoff
-          AND (v_time IS NULL OR (x.start_time >= v_time AND (x.start_time, x.job_id) > (v_time, v_id)))
+          AND (v_state.log_retention_time IS NULL
+               OR (x.start_time >= v_state.log_retention_time
+                   AND (x.start_time, x.job_id) > (v_state.log_retention_time, v_state.log_retention_id)))
         ORDER BY x.start_time, x.job_id
         LIMIT p_batch
     LOOP
-        EXIT WHEN l.end_time IS NULL AND l.pid = ANY (v_live);
-        IF l.end_time IS NOT NULL
-           AND NOT EXISTS (SELECT FROM @extschema@.jobmon_run r WHERE r.log_id = l.job_id) THEN
+        v_seen := v_seen + 1;
+        v_state.log_retention_time := l.start_time;
+        v_state.log_retention_id := l.job_id;
+        CONTINUE WHEN EXISTS (SELECT FROM @extschema@.jobmon_run r WHERE r.log_id = l.job_id);
+        IF l.end_time IS NULL THEN
+            IF v_state.log_retention_kept_id IS NULL
+               AND @extschema@._retention_kept_for(l.job_id) = 'open' THEN
+                v_state.log_retention_kept_time := l.start_time;
+                v_state.log_retention_kept_id := l.job_id;
+            END IF;
+        ELSIF NOT l.job_name = ANY (v_monitored) THEN
+            v_old := v_old || l.job_id;
+        ELSIF @extschema@._retention_kept_for(l.job_id) IS NULL THEN
             v_old := v_old || l.job_id;
         END IF;
-        v_time := l.start_time;
-        v_id := l.job_id;
-        v_seen := v_seen + 1;
+        -- The row before the first of a monitored job in this batch: the
+        -- rows before the others are in this batch.
+        IF l.job_name = ANY (v_monitored) AND NOT l.job_name = ANY (v_probed) THEN
+            v_probed := v_probed || l.job_name;
+            v_before := @extschema@._retention_monitored_before(l.job_id);
+            IF v_before IS NOT NULL THEN
+                v_old := v_old || v_before;
+            END IF;
+        END IF;
     END LOOP;
-    IF v_seen > 0 THEN
-        DELETE FROM @extschema@.job_log x WHERE x.job_id = ANY (v_old);
-        UPDATE @extschema@.jobmon_dispatcher_state s
-        SET log_retention_time = v_time, log_retention_id = v_id;
+    IF v_seen = 0 THEN
+        IF v_state.log_retention_kept_id IS NULL
+           OR @extschema@._retention_kept_for(v_state.log_retention_kept_id) = 'open' THEN
+            RETURN 0;
+        END IF;
+        -- Start again from the open job that closed.
+        v_state.log_retention_time := v_state.log_retention_kept_time;
+        v_state.log_retention_id := v_state.log_retention_kept_id - 1;
+        v_state.log_retention_kept_time := NULL;
+        v_state.log_retention_kept_id := NULL;
+        v_seen := 1;
     END IF;
+    PERFORM @extschema@._retention_delete('logged job', 'job_log', 'job_id', v_old);
+    UPDATE @extschema@.jobmon_dispatcher_state s
+    SET log_retention_time = v_state.log_retention_time, log_retention_id = v_state.log_retention_id,
+        log_retention_kept_time = v_state.log_retention_kept_time,
+        log_retention_kept_id = v_state.log_retention_kept_id;
     RETURN v_seen;
 END
 $$;
@@ -477,28 +549,39 @@ $$;
 -- Returns how many rows it deleted or looked at: 0 when none is left, or
 -- when a row to delete is locked by another transaction (a user's open
 -- UPDATE of an old job_log row): the batch is undone and tried again at
--- the next round, rather than make the dispatcher wait.
+-- the next round, rather than make the dispatcher wait.  Any other error
+-- of a kind (a deadlock with job_log_clear(), say) undoes that kind's
+-- part only, with a WARNING, and the batch goes on with the next kind:
+-- retention never makes the dispatcher fail.
 CREATE FUNCTION @extschema@._retention_batch(p_batch integer) RETURNS integer
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_temp
 SET lock_timeout = '1s'
 AS $$
 DECLARE
-    v_count integer;
+    v_kind  text;
+    v_count integer := 0;
+    v_error text;
 BEGIN
-    v_count := @extschema@._retention_runs(p_batch);
-    IF v_count = 0 THEN
-        v_count := @extschema@._retention_oneoff_jobs(p_batch);
-    END IF;
-    IF v_count = 0 THEN
-        v_count := @extschema@._retention_audit(p_batch);
-    END IF;
-    IF v_count = 0 THEN
-        v_count := @extschema@._retention_logged_jobs(p_batch);
-    END IF;
+    FOREACH v_kind IN ARRAY ARRAY['runs', 'one-off jobs', 'audit', 'logged jobs'] LOOP
+        BEGIN
+            v_count := CASE v_kind
+                WHEN 'runs' THEN @extschema@._retention_runs(p_batch)
+                WHEN 'one-off jobs' THEN @extschema@._retention_oneoff_jobs(p_batch)
+                WHEN 'audit' THEN @extschema@._retention_audit(p_batch)
+                ELSE @extschema@._retention_logged_jobs(p_batch)
+            END;
+        EXCEPTION WHEN lock_not_available THEN
+            RETURN 0;
+        WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS v_error = MESSAGE_TEXT;
+            RAISE WARNING 'retention of % failed: %', v_kind, v_error
+                USING HINT = 'The dispatcher goes on; retention of the other kinds too.';
+            v_count := 0;
+        END;
+        EXIT WHEN v_count > 0;
+    END LOOP;
     RETURN v_count;
-EXCEPTION WHEN lock_not_available THEN
-    RETURN 0;
 END
 $$;
 
@@ -511,18 +594,17 @@ $$;
 -- minute for the next round.
 --
 -- A procedure, to commit; so it has no SET clause, and sets search_path
--- itself (as jobmon_dispatch does) and puts the caller's back.
+-- itself, local to each of its transactions (as jobmon_dispatch does).
 CREATE PROCEDURE @extschema@._retention_round(p_until timestamptz, p_batch integer,
     INOUT p_batches integer DEFAULT 0, INOUT p_finished boolean DEFAULT false)
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    v_path  pg_catalog.text := pg_catalog.current_setting('search_path');
     v_start pg_catalog.timestamptz;
 BEGIN
-    PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', false);
     p_batches := 0;
     LOOP
+        PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
         v_start := clock_timestamp();
         -- A batch lost in a crash is deleted again by the next one.
         PERFORM pg_catalog.set_config('synchronous_commit', 'off', true);
@@ -532,9 +614,9 @@ BEGIN
             UPDATE @extschema@.jobmon_dispatcher_state s SET retention_at = now();
         END IF;
         COMMIT;
+        PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
         EXIT WHEN p_finished OR clock_timestamp() + (clock_timestamp() - v_start) > p_until;
     END LOOP;
-    PERFORM pg_catalog.set_config('search_path', v_path, false);
 END
 $$;
 
@@ -586,271 +668,10 @@ $$;
 -- A procedure, not a function: it commits after every pass, so what it
 -- planned is visible to the workers at once.  For the same reason it has
 -- no SET clause (it could not commit): it runs as a superuser, so it sets
--- search_path itself before anything else, lest a function or operator of
--- the caller's search_path (a database's ALTER DATABASE ... SET) run with
--- its rights, and puts the caller's back at the end.
-CREATE OR REPLACE PROCEDURE @extschema@.jobmon_dispatch(p_run_for interval DEFAULT interval '1 minute')
-LANGUAGE plpgsql
-AS $$
-DECLARE
-    v_path     pg_catalog.text := pg_catalog.current_setting('search_path');
-    v_deadline pg_catalog.timestamptz;
-    v_wake     pg_catalog.timestamptz;
-    v_state    @extschema@.jobmon_dispatcher_state;
-    v_batches  pg_catalog.int4;
-    v_finished pg_catalog.bool;
-BEGIN
-    PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', false);
-    v_deadline := clock_timestamp() + p_run_for;
-    IF pg_catalog.pg_is_in_recovery() THEN
-        PERFORM pg_catalog.set_config('search_path', v_path, false);
-        RETURN;
-    END IF;
-    -- The lock's key predates the name "dispatcher": it stays, so that the
-    -- dispatchers of two versions exclude each other during an update.
-    IF NOT pg_catalog.pg_try_advisory_lock(pg_catalog.hashtext('pg_jobmon tick'), 0) THEN
-        UPDATE @extschema@.jobmon_dispatcher_state s
-        SET renew_until = greatest(s.renew_until, v_deadline);
-        PERFORM pg_catalog.set_config('search_path', v_path, false);
-        RETURN;
-    END IF;
-    UPDATE @extschema@.jobmon_dispatcher_state s
-    SET dispatcher_pid = pg_catalog.pg_backend_pid(), dispatcher_started = clock_timestamp(),
-        renew_until = NULL, stop_requested = false;
-    COMMIT;
-    LOOP
-        v_wake := @extschema@._dispatch_pass();
-        SELECT * INTO v_state FROM @extschema@.jobmon_dispatcher_state;
-        COMMIT;
-        -- Retention, once a minute, or after every pass while old rows are
-        -- left: in the time until the next pass, at most half a second.
-        IF v_state.retention_at IS NULL OR v_state.retention_at < now() - interval '1 minute' THEN
-            CALL @extschema@._retention_round(least(v_wake, clock_timestamp() + interval '0.5 seconds'),
-                                              1000, v_batches, v_finished);
-        END IF;
-        v_deadline := greatest(v_deadline, v_state.renew_until);
-        EXIT WHEN v_state.stop_requested OR clock_timestamp() >= v_deadline;
-        PERFORM @extschema@._dispatch_sleep(extract(epoch FROM least(v_wake, v_deadline) - clock_timestamp()));
-    END LOOP;
-    UPDATE @extschema@.jobmon_dispatcher_state s SET dispatcher_pid = NULL, stop_requested = false;
-    COMMIT;
-    PERFORM pg_catalog.pg_advisory_unlock(pg_catalog.hashtext('pg_jobmon tick'), 0);
-    PERFORM pg_catalog.set_config('search_path', v_path, false);
-END
-$$;
-
-CREATE OR REPLACE FUNCTION @extschema@._setting_defaults(
-    OUT name text, OUT default_value text, OUT description text)
-RETURNS SETOF record
-LANGUAGE plpgsql IMMUTABLE
-SET search_path = @extschema@, pg_temp
-AS $$
-BEGIN
-    RETURN QUERY VALUES
-    ('log_host', NULL,
-     'Host or socket directory of the logging connection; by default the first of unix_socket_directories.'),
-    ('log_port', NULL,
-     'Port of the logging connection; by default this server''s port.'),
-    ('log_user', NULL,
-     'Role the logging connection logs in as; by default the extension''s owner.  Another role must be allowed to execute the log''s writers (_log_job_open ...).'),
-    ('log_lock_timeout', '10s',
-     'How long a log write waits for a lock on a log row before it fails.  A caller that itself locks a log row (UPDATE job_log in its open transaction) and then logs to that row would otherwise wait for itself forever.'),
-    ('log_durability', 'job_end',
-     'When a log write is flushed to disk before it returns: always (every write), job_end (close_job, fail_job and cancel_job wait for the flush, which also makes every earlier write of the session durable; steps are committed asynchronously) or off (nothing waits; a server crash can lose the last moments of the log, never a rollback).'),
-    ('on_log_failure', 'error',
-     'What a logging call does when the log cannot be written: error (raise it) or warning (warn and return NULL).'),
-    ('max_workers', NULL,
-     'How many runs of scheduled jobs this database executes at once; by default half of max_worker_processes, which leaves room for other background workers.  Runs that do not fit wait in due order.'),
-    ('max_oneoff_workers', '2',
-     'How many runs of one-off jobs (submit_job) this database executes at once, beside and apart from max_workers, so that a burst of one-off jobs cannot delay the schedules and the schedules cannot starve one-off jobs (pgpro_scheduler''s max_parallel_workers).'),
-    ('run_retention', '30 days',
-     'How long the dispatcher keeps finished runs of scheduled jobs (jobmon_run rows and their job_log rows); 0 keeps them for ever.'),
-    ('capture_max_messages', '1000',
-     'How many of the messages that a run''s commands raise (at or above the job''s capture_level) its worker keeps and records as events, per run, not per step: the first ones.  The messages past this bound or capture_max_bytes are counted, not kept; each step that raised some gets one event "N more messages not kept" (SQLSTATE 54000, with the highest severity among them).  0 keeps none.  Read when a run starts.'),
-    ('capture_max_bytes', '1MB',
-     'How many bytes of captured messages a run''s worker keeps in all: each kept message costs its texts (as cut by capture_max_message_bytes) and about 200 bytes more.  Once a message does not fit, it and the run''s later messages are counted, not kept, as past capture_max_messages.  A size such as 1MB, 512kB or 65536 (bytes), at most 1GB.  Read when a run starts.'),
-    ('capture_max_message_bytes', '8kB',
-     'How many bytes of each text of a captured message (message, detail, hint, context ...) are kept: a longer text is cut on a character boundary and ends with "... (N bytes not kept)".  A failed step''s message repeats its error cut the same way; the error''s event keeps it whole.  A size such as 8kB or 1024 (bytes), at most 1GB.  Read when a run starts.'),
-    -- Retention (sql/dispatch/retention.sql), beside run_retention.
-    ('audit_retention', '90 days',
-     'How long the dispatcher keeps the audit trail of changes to jobs and schedules (jobmon_audit rows, one per change and per submit_job); 0 keeps it for ever.'),
-    ('log_retention', '0',
-     'How long the dispatcher keeps the logged jobs of the logging API (job_log rows written by add_job and the like, with their steps and events), counted from their start and only once closed; the logs of runs go with their runs (run_retention).  0, the default, keeps them for ever, as pg_jobmon 1.x did (job_log_clear() deletes them by hand).');
-END
-$$;
-
-CREATE OR REPLACE FUNCTION @extschema@.jobmon_config_set(p_name text, p_value text) RETURNS void
-LANGUAGE plpgsql
-SET search_path = @extschema@, pg_temp
-AS $$
-BEGIN
-    PERFORM @extschema@._setting_check_superuser();
-    IF NOT EXISTS (SELECT FROM @extschema@._setting_defaults() d WHERE d.name = p_name) THEN
-        RAISE EXCEPTION 'unrecognized pg_jobmon setting "%"', p_name
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = 'The settings are: ' || (SELECT string_agg(d.name, ', ' ORDER BY d.name)
-                                                   FROM @extschema@._setting_defaults() d) || '.',
-                  HINT = 'Run SELECT * FROM jobmon_config_show() to see every setting with its meaning.';
-    END IF;
-    IF p_value IS NULL THEN
-        RAISE EXCEPTION 'value of setting "%" must not be NULL', p_name
-            USING ERRCODE = 'null_value_not_allowed',
-                  HINT = 'Use jobmon_config_reset() to return a setting to its default.';
-    END IF;
-    IF NOT @extschema@._setting_value_is_valid(p_name, p_value) THEN
-        RAISE EXCEPTION 'invalid value for setting "%": "%"', p_name, p_value
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = (SELECT d.description FROM @extschema@._setting_defaults() d WHERE d.name = p_name),
-                  HINT = CASE p_name
-                         WHEN 'log_port' THEN 'Give a port number between 1 and 65535.'
-                         WHEN 'log_durability' THEN 'Give always, job_end or off.'
-                         WHEN 'log_lock_timeout' THEN 'Give a duration such as 10s or 500ms; 0 waits without limit.'
-                         WHEN 'on_log_failure' THEN 'Give error or warning.'
-                         WHEN 'max_workers' THEN 'Give a whole number of at least 1.'
-                         WHEN 'run_retention' THEN 'Give a duration such as 30 days or 12h; 0 keeps runs for ever.'
-                         WHEN 'audit_retention' THEN 'Give a duration such as 90 days or 12h; 0 keeps the audit trail for ever.'
-                         WHEN 'log_retention' THEN 'Give a duration such as 30 days or 12h; 0 keeps logged jobs for ever.'
-                         WHEN 'capture_max_messages' THEN 'Give a whole number of at least 0.'
-                         WHEN 'capture_max_bytes' THEN 'Give a size of at most 1GB, such as 1MB, 512kB or 65536 (bytes).'
-                         WHEN 'capture_max_message_bytes' THEN 'Give a size of at most 1GB, such as 8kB or 1024 (bytes).'
-                         ELSE 'Give a non-empty value.' END;
-    END IF;
-    INSERT INTO @extschema@.jobmon_config (name, value) VALUES (p_name, p_value)
-    ON CONFLICT ON CONSTRAINT jobmon_config_name_pkey DO UPDATE SET value = EXCLUDED.value;
-    -- The logging connection of this session picks the change up when it
-    -- next connects; reconnect now so the caller sees the effect at once.
-    PERFORM @extschema@._log_disconnect();
-END
-$$;
-
--- Sizes (capture_max_bytes, capture_max_message_bytes) are written as in
--- postgresql.conf, a whole number with an optional unit B, kB, MB or GB,
--- because the worker reads them as the server reads its memory settings.
-CREATE OR REPLACE FUNCTION @extschema@._setting_value_is_valid(p_name text, p_value text) RETURNS boolean
-LANGUAGE sql IMMUTABLE
-SET search_path = @extschema@, pg_temp
-AS $$
-    SELECT CASE p_name
-        WHEN 'log_port' THEN CASE WHEN p_value ~ '^[0-9]{1,5}$'
-                             THEN p_value::int BETWEEN 1 AND 65535 ELSE false END
-        WHEN 'log_durability' THEN p_value IN ('always', 'job_end', 'off')
-        WHEN 'log_lock_timeout' THEN p_value ~ '^\s*[0-9]+\s*(ms|s|min|h)?\s*$'
-        WHEN 'on_log_failure' THEN p_value IN ('error', 'warning')
-        WHEN 'max_workers' THEN p_value ~ '^[0-9]{1,4}$' AND p_value::int >= 1
-        WHEN 'max_oneoff_workers' THEN p_value ~ '^[0-9]{1,4}$' AND p_value::int >= 1
-        WHEN 'run_retention' THEN p_value ~ '^\s*[0-9]+\s*(s|min|h|d|days?|hours?|minutes?|seconds?)?\s*$'
-        WHEN 'audit_retention' THEN p_value ~ '^\s*[0-9]+\s*(s|min|h|d|days?|hours?|minutes?|seconds?)?\s*$'
-        WHEN 'log_retention' THEN p_value ~ '^\s*[0-9]+\s*(s|min|h|d|days?|hours?|minutes?|seconds?)?\s*$'
-        WHEN 'capture_max_messages' THEN p_value ~ '^\s*[0-9]{1,9}\s*$'
-        WHEN 'capture_max_bytes' THEN coalesce(s.bytes <= 1073741824, false)
-        WHEN 'capture_max_message_bytes' THEN coalesce(s.bytes <= 1073741824, false)
-        ELSE p_value <> ''
-    END
-    FROM (SELECT CASE WHEN p_value ~ '^\s*[0-9]{1,10}\s*(B|kB|MB|GB)?\s*$'
-                      THEN substring(p_value FROM '[0-9]+')::numeric
-                           * CASE substring(p_value FROM '(B|kB|MB|GB)')
-                             WHEN 'kB' THEN 1024 WHEN 'MB' THEN 1048576 WHEN 'GB' THEN 1073741824
-                             ELSE 1 END
-                 END AS bytes) s
-$$;
-
--- An interrupted dispatcher: jobmon_dispatch() and its retention round
--- set search_path local to each of their transactions, so a cancel gives
--- the caller's back; the dispatcher releases every hold of its lock;
--- jobmon_status() counts a dispatcher as running while its backend holds
--- the lock, and says when an idle session keeps it.
-
-CREATE FUNCTION @extschema@._dispatch_lock_held(p_pid integer) RETURNS boolean
-LANGUAGE sql STABLE
-SET search_path = @extschema@, pg_temp
-AS $$
-    SELECT EXISTS (SELECT FROM pg_catalog.pg_locks l
-                   WHERE l.locktype = 'advisory' AND l.granted AND l.pid = p_pid
-                     AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d
-                                       WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())
-                     AND l.classid OPERATOR(pg_catalog.=) pg_catalog.hashtext('pg_jobmon tick')::oid
-                     AND l.objid OPERATOR(pg_catalog.=) 0::oid AND l.objsubid OPERATOR(pg_catalog.=) 2)
-$$;
-
-CREATE OR REPLACE FUNCTION @extschema@._dispatch_status_message(
-    p_running boolean, p_state @extschema@.jobmon_dispatcher_state, p_pg_cron_job text)
-RETURNS text
-LANGUAGE plpgsql STABLE
-SET search_path = @extschema@, pg_temp
-AS $$
-DECLARE
-    v_library   text := @extschema@._library_version();
-    v_installed text := (SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname = 'pg_jobmon');
-    v_db        text := @extschema@._pg_cron_database();
-    v_woke      timestamptz := p_state.last_wakeup;
-    v_start     text := format('SELECT %I.jobmon_start(), or CALL %I.jobmon_dispatch() every minute from another scheduler',
-                               '@extschema@', '@extschema@');
-BEGIN
-    RETURN CASE
-        WHEN v_library <> v_installed THEN
-            format('the pg_jobmon library is version %s but this database has version %s: no run starts until ALTER EXTENSION pg_jobmon UPDATE',
-                   v_library, v_installed)
-        WHEN p_running AND EXISTS (SELECT FROM pg_catalog.pg_stat_activity a
-                                   WHERE a.pid = p_state.dispatcher_pid AND a.state LIKE 'idle%') THEN
-            format('the session of pid %s holds the dispatcher''s lock but is idle (an interrupted CALL jobmon_dispatch()): no run starts until it calls the dispatcher again or ends (SELECT pg_terminate_backend(%s))',
-                   p_state.dispatcher_pid, p_state.dispatcher_pid)
-        WHEN p_running AND v_woke > now() - interval '10 seconds' THEN 'dispatching'
-        WHEN p_running THEN format('the dispatcher (pid %s) has not woken since %s', p_state.dispatcher_pid, v_woke)
-        WHEN p_pg_cron_job IS NOT NULL AND v_woke IS NULL THEN
-            'pg_cron calls the dispatcher at the start of every minute; if it has not after a minute, check cron.job_run_details'
-        WHEN p_pg_cron_job IS NOT NULL AND v_woke < now() - interval '2 minutes' THEN
-            'pg_cron has not run the dispatcher for over two minutes: check cron.job_run_details; if pg_cron cannot connect, set cron.use_background_workers = on (or cron.host to a socket directory) and restart'
-        WHEN p_pg_cron_job IS NOT NULL THEN 'waiting for pg_cron to call the dispatcher (every minute)'
-        WHEN v_db IS NULL THEN
-            format('no dispatcher is running, and pg_cron is not loaded: add it to shared_preload_libraries, or CALL %I.jobmon_dispatch() every minute from another scheduler',
-                   '@extschema@')
-        WHEN v_db <> current_database() AND v_woke > now() - interval '2 minutes' THEN
-            format('between two calls of the dispatcher, which last woke at %s; pg_cron calls it from database %s, whose jobs this database cannot see',
-                   v_woke, v_db)
-        WHEN v_db <> current_database() THEN
-            format('no dispatcher is running%s; pg_cron lives in database %s, whose jobs this database cannot see: there, check cron.job for %L (SELECT %I.jobmon_start() here says how to schedule it)',
-                   coalesce(' since ' || v_woke, ''), v_db, @extschema@._dispatch_cron_job_name(), '@extschema@')
-        WHEN @extschema@._pg_cron_schema() IS NULL THEN
-            format('no dispatcher is running, and pg_cron is not created in this database: CREATE EXTENSION pg_cron, then SELECT %I.jobmon_start()',
-                   '@extschema@')
-        ELSE format('no dispatcher is running: %s', v_start)
-        END;
-END
-$$;
-
-CREATE OR REPLACE FUNCTION @extschema@.jobmon_status(
-    OUT running boolean, OUT dispatcher_pid integer, OUT dispatcher_started timestamptz,
-    OUT last_wakeup timestamptz, OUT workers_in_use bigint, OUT max_workers integer,
-    OUT runs_waiting bigint, OUT pg_cron_job text, OUT message text)
-RETURNS record
-LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = @extschema@, pg_temp
-AS $$
-DECLARE
-    v_state @extschema@.jobmon_dispatcher_state;
-    v_cron  text;
-BEGIN
-    SELECT * INTO v_state FROM @extschema@.jobmon_dispatcher_state;
-    running := @extschema@._dispatch_lock_held(v_state.dispatcher_pid);
-    dispatcher_pid := CASE WHEN running THEN v_state.dispatcher_pid END;
-    dispatcher_started := CASE WHEN running THEN v_state.dispatcher_started END;
-    last_wakeup := v_state.last_wakeup;
-    SELECT count(*) FILTER (WHERE r.status IN ('starting', 'running')),
-           count(*) FILTER (WHERE r.status = 'waiting' AND r.due_at <= now())
-    INTO workers_in_use, runs_waiting
-    FROM @extschema@.jobmon_run r WHERE r.status IN ('waiting', 'starting', 'running');
-    max_workers := @extschema@._max_workers();
-    v_cron := @extschema@._pg_cron_schema();
-    IF v_cron IS NOT NULL THEN
-        EXECUTE format('SELECT schedule || '' '' || command FROM %s.job WHERE jobname = $1', v_cron)
-            INTO pg_cron_job USING @extschema@._dispatch_cron_job_name();
-    END IF;
-    message := @extschema@._dispatch_status_message(running, v_state, pg_cron_job);
-END
-$$;
-
-COMMENT ON FUNCTION @extschema@.jobmon_status() IS 'whether the dispatcher runs, its last wake-up, workers in use, runs waiting';
-
+-- search_path itself, local to each of its transactions, before anything
+-- else in it, lest a function or operator of the caller's search_path (a
+-- database's ALTER DATABASE ... SET) run with its rights.  Local, so that
+-- the caller's comes back at every commit and at an error or a cancel.
 CREATE OR REPLACE PROCEDURE @extschema@.jobmon_dispatch(p_run_for interval DEFAULT interval '1 minute')
 LANGUAGE plpgsql
 AS $$
@@ -903,51 +724,6 @@ BEGIN
     END LOOP;
 END
 $$;
-
-COMMENT ON PROCEDURE @extschema@.jobmon_dispatch(interval) IS 'dispatch due runs of scheduled jobs for a while (superuser; jobmon_start() schedules it with pg_cron)';
-
-CREATE OR REPLACE PROCEDURE @extschema@._retention_round(p_until timestamptz, p_batch integer,
-    INOUT p_batches integer DEFAULT 0, INOUT p_finished boolean DEFAULT false)
-LANGUAGE plpgsql
-AS $$
-DECLARE
-    v_start pg_catalog.timestamptz;
-BEGIN
-    p_batches := 0;
-    LOOP
-        PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
-        v_start := clock_timestamp();
-        -- A batch lost in a crash is deleted again by the next one.
-        PERFORM pg_catalog.set_config('synchronous_commit', 'off', true);
-        p_finished := @extschema@._retention_batch(p_batch) = 0;
-        p_batches := p_batches + 1;
-        IF p_finished THEN
-            UPDATE @extschema@.jobmon_dispatcher_state s SET retention_at = now();
-        END IF;
-        COMMIT;
-        PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
-        EXIT WHEN p_finished OR clock_timestamp() + (clock_timestamp() - v_start) > p_until;
-    END LOOP;
-END
-$$;
-
-REVOKE ALL ON FUNCTION @extschema@._dispatch_lock_held(integer) FROM PUBLIC;
-
--- Monitoring speed and pg_jobmon 1.x behaviour kept (issues 13 and 14):
--- check_job_status finds each configured job's last run and last end
--- through two new indexes on job_log instead of sorting the history;
--- sql_step and sql_job run the caller's SQL under the caller's
--- search_path (a wrapper reads it, a pinned body runs the statement under
--- it) and sql_step closes the job on success, as 1.x did; the setting
--- text_style (1.x by default) chooses the wording of FAILED_RUN and
--- BLOCKED alerts and of cancel_job's step.
-
-CREATE INDEX job_log_job_name_start_idx ON @extschema@.job_log
-    (pg_catalog.hashtextextended(job_name, 0), pg_catalog.timezone('UTC', start_time));
-
-CREATE INDEX job_log_job_name_end_idx ON @extschema@.job_log
-    (pg_catalog.hashtextextended(job_name, 0), pg_catalog.timezone('UTC', end_time))
-    WHERE end_time IS NOT NULL;
 
 CREATE OR REPLACE FUNCTION @extschema@._setting_defaults(
     OUT name text, OUT default_value text, OUT description text)
@@ -1038,6 +814,9 @@ BEGIN
 END
 $$;
 
+-- Sizes (capture_max_bytes, capture_max_message_bytes) are written as in
+-- postgresql.conf, a whole number with an optional unit B, kB, MB or GB,
+-- because the worker reads them as the server reads its memory settings.
 CREATE OR REPLACE FUNCTION @extschema@._setting_value_is_valid(p_name text, p_value text) RETURNS boolean
 LANGUAGE sql IMMUTABLE
 SET search_path = @extschema@, pg_temp
@@ -1067,6 +846,45 @@ AS $$
                              ELSE 1 END
                  END AS bytes) s
 $$;
+
+-- An interrupted dispatcher: jobmon_dispatch() and its retention round
+-- set search_path local to each of their transactions, so a cancel gives
+-- the caller's back; the dispatcher releases every hold of its lock;
+-- jobmon_status() counts a dispatcher as running while its backend holds
+-- the lock, and says when an idle session keeps it.  (jobmon_dispatch(),
+-- _retention_round and jobmon_status() are above, in their final form.)
+
+CREATE FUNCTION @extschema@._dispatch_lock_held(p_pid integer) RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT EXISTS (SELECT FROM pg_catalog.pg_locks l
+                   WHERE l.locktype = 'advisory' AND l.granted AND l.pid = p_pid
+                     AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d
+                                       WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())
+                     AND l.classid OPERATOR(pg_catalog.=) pg_catalog.hashtext('pg_jobmon tick')::oid
+                     AND l.objid OPERATOR(pg_catalog.=) 0::oid AND l.objsubid OPERATOR(pg_catalog.=) 2)
+$$;
+
+COMMENT ON PROCEDURE @extschema@.jobmon_dispatch(interval) IS 'dispatch due runs of scheduled jobs for a while (superuser; jobmon_start() schedules it with pg_cron)';
+
+REVOKE ALL ON FUNCTION @extschema@._dispatch_lock_held(integer) FROM PUBLIC;
+
+-- Monitoring speed and pg_jobmon 1.x behaviour kept (issues 13 and 14):
+-- check_job_status finds each configured job's last run and last end
+-- through two new indexes on job_log instead of sorting the history;
+-- sql_step and sql_job run the caller's SQL under the caller's
+-- search_path (a wrapper reads it, a pinned body runs the statement under
+-- it) and sql_step closes the job on success, as 1.x did; the setting
+-- text_style (1.x by default) chooses the wording of FAILED_RUN and
+-- BLOCKED alerts and of cancel_job's step.
+
+CREATE INDEX job_log_job_name_start_idx ON @extschema@.job_log
+    (pg_catalog.hashtextextended(job_name, 0), pg_catalog.timezone('UTC', start_time));
+
+CREATE INDEX job_log_job_name_end_idx ON @extschema@.job_log
+    (pg_catalog.hashtextextended(job_name, 0), pg_catalog.timezone('UTC', end_time))
+    WHERE end_time IS NOT NULL;
 
 CREATE OR REPLACE FUNCTION @extschema@.check_job_status(p_history interval,
     OUT alert_code integer, OUT alert_status text, OUT job_name text, OUT alert_text text)
@@ -1712,107 +1530,6 @@ BEGIN
 END
 $$;
 
--- Runs and their logs.  A run whose log cannot be deleted goes without
--- it: the log is then a logged job, to log_retention.
-CREATE OR REPLACE FUNCTION @extschema@._retention_runs(p_batch integer) RETURNS integer
-LANGUAGE plpgsql
-SET search_path = @extschema@, pg_temp
-AS $$
-DECLARE
-    v_cutoff timestamptz := @extschema@._retention_cutoff('run_retention');
-    v_runs   bigint[];
-    v_kept   bigint[] := '{}';
-    v_run    bigint;
-    v_count  integer;
-BEGIN
-    IF v_cutoff IS NULL THEN
-        RETURN 0;
-    END IF;
-    -- Oldest first, through jobmon_run_finished_at_idx; a row someone holds
-    -- is left for a later batch rather than waited for.
-    v_runs := ARRAY(SELECT x.run_id FROM @extschema@.jobmon_run x
-                    WHERE x.finished_at < v_cutoff
-                    ORDER BY x.finished_at LIMIT p_batch
-                    FOR UPDATE SKIP LOCKED);
-    BEGIN
-        WITH old AS (
-            DELETE FROM @extschema@.jobmon_run r WHERE r.run_id = ANY (v_runs)
-            RETURNING r.log_id),
-        logs AS (
-            DELETE FROM @extschema@.job_log l USING old WHERE l.job_id = old.log_id)
-        SELECT count(*) INTO v_count FROM old;
-        RETURN v_count;
-    EXCEPTION WHEN lock_not_available THEN
-        RAISE;
-    WHEN OTHERS THEN
-        NULL;
-    END;
-    -- A run or a log cannot go: run by run, those whose log cannot go
-    -- without it (the log is then a logged job: log_retention's).
-    v_count := 0;
-    FOREACH v_run IN ARRAY v_runs LOOP
-        BEGIN
-            WITH old AS (
-                DELETE FROM @extschema@.jobmon_run r WHERE r.run_id = v_run
-                RETURNING r.log_id)
-            DELETE FROM @extschema@.job_log l USING old WHERE l.job_id = old.log_id;
-            v_count := v_count + 1;
-        EXCEPTION WHEN lock_not_available THEN
-            RAISE;
-        WHEN OTHERS THEN
-            v_kept := v_kept || v_run;
-        END;
-    END LOOP;
-    IF cardinality(v_kept) > 0 THEN
-        RAISE WARNING 'retention could not delete the job_log rows of % of % runs', cardinality(v_kept), cardinality(v_runs)
-            USING DETAIL = format('The runs go without them (the first: run_id %s); log_retention deletes them if it can.',
-                                  v_kept[1]),
-                  HINT = 'Remove what keeps them (a foreign key to them, a trigger).';
-    END IF;
-    RETURN v_count + @extschema@._retention_delete('run', 'jobmon_run', 'run_id', v_kept);
-END
-$$;
-
-CREATE OR REPLACE FUNCTION @extschema@._retention_oneoff_jobs(p_batch integer) RETURNS integer
-LANGUAGE plpgsql
-SET search_path = @extschema@, pg_temp
-AS $$
-DECLARE
-    v_cutoff timestamptz := @extschema@._retention_cutoff('run_retention');
-BEGIN
-    IF v_cutoff IS NULL THEN
-        RETURN 0;
-    END IF;
-    RETURN @extschema@._retention_delete('one-off job', 'jobmon_job', 'job_id', ARRAY(
-        SELECT x.job_id FROM @extschema@.jobmon_job x
-        WHERE x.oneoff AND x.created_at < v_cutoff
-          AND NOT EXISTS (SELECT FROM @extschema@.jobmon_run r WHERE r.job_id = x.job_id)
-          AND NOT EXISTS (SELECT FROM @extschema@.jobmon_job d
-                          WHERE d.depends_on @> ARRAY[x.job_id] AND d.job_id <> x.job_id
-                            AND (NOT d.oneoff OR EXISTS (SELECT FROM @extschema@.jobmon_run b
-                                                         WHERE b.job_id = d.job_id AND b.status = 'blocked')))
-        LIMIT p_batch
-        FOR UPDATE SKIP LOCKED));
-END
-$$;
-
-CREATE OR REPLACE FUNCTION @extschema@._retention_audit(p_batch integer) RETURNS integer
-LANGUAGE plpgsql
-SET search_path = @extschema@, pg_temp
-AS $$
-DECLARE
-    v_cutoff timestamptz := @extschema@._retention_cutoff('audit_retention');
-BEGIN
-    IF v_cutoff IS NULL THEN
-        RETURN 0;
-    END IF;
-    RETURN @extschema@._retention_delete('audit', 'jobmon_audit', 'audit_id', ARRAY(
-        SELECT x.audit_id FROM @extschema@.jobmon_audit x
-        WHERE x.changed_at < v_cutoff
-        ORDER BY x.changed_at LIMIT p_batch));
-END
-$$;
-
 -- Why log retention keeps logged job p_job_id for now, if for a reason
 -- that lapses: 'open' while it is open in a live session (its pid's
 -- backend started before it: a pid reused by a later session does not
@@ -1869,134 +1586,6 @@ BEGIN
           AND EXISTS (SELECT FROM @extschema@.job_check_config c WHERE upper(c.job_name) = l.job_name)
           AND p.end_time IS NOT NULL
           AND NOT EXISTS (SELECT FROM @extschema@.jobmon_run r WHERE r.log_id = p.job_id));
-END
-$$;
-
--- Logged jobs of the logging API.  job_log does not say which rows are
--- the logs of runs (those go with their runs), so the rows are looked at
--- once each, in start_time order from where the last batch stopped
--- (jobmon_dispatcher_state.log_retention_time, _id): when log_retention
--- is shorter than run_retention, the logs of young runs are passed over
--- once, not read again by every batch.  The walk deletes the closed rows
--- and passes over the others: open ones (never deleted while open; one
--- left open by a session that ended stays, job_log_clear() deletes such
--- rows), and the newest row of a monitored job, deleted when the walk
--- meets the job's next row.  It notes the oldest job it passed over open
--- in a live session; once at its end and that job closed (or its
--- session gone), it starts again from it, so that the jobs closed after
--- the walk passed them go too.
--- Returns how many rows it looked at (0: none left to look at now).
-CREATE OR REPLACE FUNCTION @extschema@._retention_logged_jobs(p_batch integer) RETURNS integer
-LANGUAGE plpgsql
-SET search_path = @extschema@, pg_temp
-AS $$
-DECLARE
-    v_cutoff    timestamptz := @extschema@._retention_cutoff('log_retention');
-    v_state     @extschema@.jobmon_dispatcher_state;
-    v_old       bigint[] := '{}';
-    v_before    bigint;
-    v_probed    text[] := '{}';
-    -- The names check_job_status looks for (see _retention_kept_for).
-    v_monitored text[] := ARRAY(SELECT upper(c.job_name) FROM @extschema@.job_check_config c);
-    v_seen      integer := 0;
-    l           record;
-BEGIN
-    IF v_cutoff IS NULL THEN
-        RETURN 0;
-    END IF;
-    SELECT * INTO v_state FROM @extschema@.jobmon_dispatcher_state s;
-    FOR l IN
-        SELECT x.job_id, x.job_name, x.start_time, x.end_time FROM @extschema@.job_log x
-        WHERE x.start_time < v_cutoff
-          AND (v_state.log_retention_time IS NULL
-               OR (x.start_time >= v_state.log_retention_time
-                   AND (x.start_time, x.job_id) > (v_state.log_retention_time, v_state.log_retention_id)))
-        ORDER BY x.start_time, x.job_id
-        LIMIT p_batch
-    LOOP
-        v_seen := v_seen + 1;
-        v_state.log_retention_time := l.start_time;
-        v_state.log_retention_id := l.job_id;
-        CONTINUE WHEN EXISTS (SELECT FROM @extschema@.jobmon_run r WHERE r.log_id = l.job_id);
-        IF l.end_time IS NULL THEN
-            IF v_state.log_retention_kept_id IS NULL
-               AND @extschema@._retention_kept_for(l.job_id) = 'open' THEN
-                v_state.log_retention_kept_time := l.start_time;
-                v_state.log_retention_kept_id := l.job_id;
-            END IF;
-        ELSIF NOT l.job_name = ANY (v_monitored) THEN
-            v_old := v_old || l.job_id;
-        ELSIF @extschema@._retention_kept_for(l.job_id) IS NULL THEN
-            v_old := v_old || l.job_id;
-        END IF;
-        -- The row before the first of a monitored job in this batch: the
-        -- rows before the others are in this batch.
-        IF l.job_name = ANY (v_monitored) AND NOT l.job_name = ANY (v_probed) THEN
-            v_probed := v_probed || l.job_name;
-            v_before := @extschema@._retention_monitored_before(l.job_id);
-            IF v_before IS NOT NULL THEN
-                v_old := v_old || v_before;
-            END IF;
-        END IF;
-    END LOOP;
-    IF v_seen = 0 THEN
-        IF v_state.log_retention_kept_id IS NULL
-           OR @extschema@._retention_kept_for(v_state.log_retention_kept_id) = 'open' THEN
-            RETURN 0;
-        END IF;
-        -- Start again from the open job that closed.
-        v_state.log_retention_time := v_state.log_retention_kept_time;
-        v_state.log_retention_id := v_state.log_retention_kept_id - 1;
-        v_state.log_retention_kept_time := NULL;
-        v_state.log_retention_kept_id := NULL;
-        v_seen := 1;
-    END IF;
-    PERFORM @extschema@._retention_delete('logged job', 'job_log', 'job_id', v_old);
-    UPDATE @extschema@.jobmon_dispatcher_state s
-    SET log_retention_time = v_state.log_retention_time, log_retention_id = v_state.log_retention_id,
-        log_retention_kept_time = v_state.log_retention_kept_time,
-        log_retention_kept_id = v_state.log_retention_kept_id;
-    RETURN v_seen;
-END
-$$;
-
--- One batch: at most p_batch rows of the first kind that has old rows.
--- Returns how many rows it deleted or looked at: 0 when none is left, or
--- when a row to delete is locked by another transaction (a user's open
--- UPDATE of an old job_log row): the batch is undone and tried again at
--- the next round, rather than make the dispatcher wait.  Any other error
--- of a kind (a deadlock with job_log_clear(), say) undoes that kind's
--- part only, with a WARNING, and the batch goes on with the next kind:
--- retention never makes the dispatcher fail.
-CREATE OR REPLACE FUNCTION @extschema@._retention_batch(p_batch integer) RETURNS integer
-LANGUAGE plpgsql
-SET search_path = @extschema@, pg_temp
-SET lock_timeout = '1s'
-AS $$
-DECLARE
-    v_kind  text;
-    v_count integer := 0;
-    v_error text;
-BEGIN
-    FOREACH v_kind IN ARRAY ARRAY['runs', 'one-off jobs', 'audit', 'logged jobs'] LOOP
-        BEGIN
-            v_count := CASE v_kind
-                WHEN 'runs' THEN @extschema@._retention_runs(p_batch)
-                WHEN 'one-off jobs' THEN @extschema@._retention_oneoff_jobs(p_batch)
-                WHEN 'audit' THEN @extschema@._retention_audit(p_batch)
-                ELSE @extschema@._retention_logged_jobs(p_batch)
-            END;
-        EXCEPTION WHEN lock_not_available THEN
-            RETURN 0;
-        WHEN OTHERS THEN
-            GET STACKED DIAGNOSTICS v_error = MESSAGE_TEXT;
-            RAISE WARNING 'retention of % failed: %', v_kind, v_error
-                USING HINT = 'The dispatcher goes on; retention of the other kinds too.';
-            v_count := 0;
-        END;
-        EXIT WHEN v_count > 0;
-    END LOOP;
-    RETURN v_count;
 END
 $$;
 

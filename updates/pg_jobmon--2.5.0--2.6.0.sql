@@ -1597,3 +1597,29 @@ INSERT INTO @extschema@.jobmon_config (name, value)
 SELECT 'audit_retention', '0'
 WHERE EXISTS (SELECT FROM @extschema@.jobmon_audit)
 ON CONFLICT (name) DO NOTHING;
+
+-- Texts of the seeded alert codes (issue 14): a database updated from 1.x
+-- may have its own texts for codes 1 to 3, which pg_dump left out.  They
+-- are dumped now, and a restore's row for a seeded code sets its text.
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.job_status_text',
+    'WHERE (alert_code, alert_text) NOT IN ((1, ''OK''), (2, ''WARNING''), (3, ''CRITICAL''))');
+
+CREATE FUNCTION @extschema@._status_text_seeded_insert() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    UPDATE @extschema@.job_status_text t SET alert_text = NEW.alert_text
+    WHERE t.alert_code = NEW.alert_code;
+    IF FOUND THEN
+        RETURN NULL;
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE TRIGGER job_status_text_seeded_insert
+BEFORE INSERT ON @extschema@.job_status_text
+FOR EACH ROW WHEN (NEW.alert_code BETWEEN 1 AND 3)
+EXECUTE FUNCTION @extschema@._status_text_seeded_insert();
+REVOKE ALL ON FUNCTION @extschema@._status_text_seeded_insert() FROM PUBLIC;

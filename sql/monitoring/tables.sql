@@ -14,8 +14,12 @@ CREATE TABLE @extschema@.job_status_text (
 INSERT INTO @extschema@.job_status_text (alert_code, alert_text)
 VALUES (1, 'OK'), (2, 'WARNING'), (3, 'CRITICAL');
 
--- Only codes users add are dumped: the seeded three come with CREATE EXTENSION.
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.job_status_text', 'WHERE alert_code > 3');
+-- Dumped: the codes users add, and the seeded three when their texts were
+-- changed (a database updated from 1.x keeps its own).  The seeded rows
+-- come with CREATE EXTENSION, so a restore's rows for them replace their
+-- texts (job_status_text.sql).
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.job_status_text',
+    'WHERE (alert_code, alert_text) NOT IN ((1, ''OK''), (2, ''WARNING''), (3, ''CRITICAL''))');
 
 COMMENT ON TABLE @extschema@.job_status_text IS 'alert codes and the status text each one writes into job_log';
 

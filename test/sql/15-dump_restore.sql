@@ -1,6 +1,6 @@
 -- pg_dump and restore of a database using pg_jobmon: the job log, the
--- monitoring configuration and the status codes a user added come back
--- exactly once, the sequences continue, and the restore runs without a
+-- monitoring configuration, the status codes a user added and the text a
+-- user gave a seeded code come back exactly once, the sequences continue, and the restore runs without a
 -- message under ON_ERROR_STOP.
 --
 -- The data must be committed for pg_dump to see it, so it is written
@@ -16,8 +16,10 @@ DELETE FROM jobmon.job_log WHERE job_name LIKE 'T15\_%';
 DELETE FROM jobmon.job_check_log WHERE job_name LIKE 'T15\_%';
 DELETE FROM jobmon.job_check_config WHERE job_name LIKE 'T15\_%';
 DELETE FROM jobmon.job_status_text WHERE alert_code = 4 AND alert_text = 'T15_ESCALATED_PAGE';
+UPDATE jobmon.job_status_text SET alert_text = 'WARNING' WHERE alert_code = 2;
 
--- Committed set-up: a custom alert code, a job configured to escalate, a
+-- Committed set-up: a seeded code with a text of the user's (as a database
+-- updated from 1.x may have), a custom alert code, a job configured to escalate, a
 -- successful job, and two failed runs of the configured job with a
 -- structured event; the second failure escalates to the custom code.  And a
 -- job whose failure was logged before escalation was configured for it: a
@@ -52,6 +54,8 @@ BEGIN
     PERFORM jobmon.fail_job(v_job_id, 2);
 END
 $$;
+-- The user's text for code 2, given after the jobs logged theirs.
+UPDATE jobmon.job_status_text SET alert_text = 'T15_WARN' WHERE alert_code = 2;
 INSERT INTO jobmon.job_check_config (job_name, warn_threshold, error_threshold, active, sensitivity, escalate)
 VALUES ('T15_LATE_ESCALATE', '1 day', '2 days', false, 0, 1);
 
@@ -165,8 +169,8 @@ SELECT results_eq(
     pg_temp.t15_restored(
         'SELECT alert_code, alert_text FROM jobmon.job_status_text ORDER BY alert_code',
         'alert_code integer, alert_text text'),
-    $$VALUES (1, 'OK'::text), (2, 'WARNING'), (3, 'CRITICAL'), (4, 'T15_ESCALATED_PAGE')$$,
-    'job_status_text has the seeded codes 1, 2, 3 once and the custom code 4 once');
+    $$VALUES (1, 'OK'::text), (2, 'T15_WARN'), (3, 'CRITICAL'), (4, 'T15_ESCALATED_PAGE')$$,
+    'job_status_text has the seeded codes 1, 2, 3 once, code 2 with the user''s text, and the custom code 4 once');
 SELECT results_eq(
     $$SELECT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid) AS member
       FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
@@ -204,3 +208,4 @@ DELETE FROM jobmon.job_log WHERE job_name LIKE 'T15\_%';
 DELETE FROM jobmon.job_check_log WHERE job_name LIKE 'T15\_%';
 DELETE FROM jobmon.job_check_config WHERE job_name LIKE 'T15\_%';
 DELETE FROM jobmon.job_status_text WHERE alert_code = 4 AND alert_text = 'T15_ESCALATED_PAGE';
+UPDATE jobmon.job_status_text SET alert_text = 'WARNING' WHERE alert_code = 2;

@@ -184,8 +184,11 @@ for v in $releases; do
 		dumped=$(pg_dump --data-only --table=jobmon.job_log -d "$db" |
 			awk '/^COPY jobmon.job_log /{ on = 1; next } /^\\\.$/{ on = 0 } on' | wc -l)
 		[ "$rows" = "$dumped" ] || echo "pg_dump --data-only has $dumped job_log rows of $rows"
+		# 1.x's own text for code 3 (data-1x.sql) is dumped with the codes users added.
+		pg_dump --data-only --table=jobmon.job_status_text -d "$db" | grep -qP '^3\tFAILED$' ||
+			echo "pg_dump --data-only has not the text 1.x gave code 3"
 	} > "$w/dump.diff" 2>&1
-	check "$v: job_log, job_detail and their sequences marked for pg_dump (a dump has every job_log row)" "$w/dump.diff"
+	check "$v: job_log, job_detail and their sequences marked for pg_dump (a dump has every job_log row and 1.x's status texts)" "$w/dump.diff"
 
 	# 7. Same schema and members as a fresh install with the same user
 	# objects, and the same config tables in the same order.

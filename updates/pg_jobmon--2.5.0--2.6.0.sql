@@ -663,7 +663,9 @@ $$;
 -- at least once a second.  Only one dispatcher per database dispatches: another
 -- one returns at once, after asking the running one to go on for
 -- p_run_for from now, so that pg_cron's call every minute keeps a single
--- dispatcher alive without a gap.  On a standby it does nothing.
+-- dispatcher alive without a gap; a dispatcher called for less than a
+-- minute (by hand, say) is not kept alive so, and ends when it said.  On a
+-- standby it does nothing.
 --
 -- A procedure, not a function: it commits after every pass, so what it
 -- planned is visible to the workers at once.  For the same reason it has
@@ -711,7 +713,11 @@ BEGIN
                                               1000, v_batches, v_finished);
             PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
         END IF;
-        v_deadline := greatest(v_deadline, v_state.renew_until);
+        -- Renewed only if called for at least pg_cron's minute: a call by
+        -- hand for a shorter while ends when it said.
+        IF p_run_for >= interval '1 minute' THEN
+            v_deadline := greatest(v_deadline, v_state.renew_until);
+        END IF;
         EXIT WHEN v_state.stop_requested OR clock_timestamp() >= v_deadline;
         PERFORM @extschema@._dispatch_sleep(extract(epoch FROM least(v_wake, v_deadline) - clock_timestamp()));
     END LOOP;

@@ -2,7 +2,9 @@
 -- statement_timeout (or a Ctrl-C) gives its session back its own
 -- search_path, and jobmon_status() says the session keeps the dispatcher's
 -- lock, and how to free it; the session's next call of the dispatcher
--- leaves none of its holds behind.
+-- leaves none of its holds behind.  And a dispatcher called by hand for a
+-- few seconds ends when it said, although pg_cron's calls (here, one of
+-- another session) ask the running dispatcher to go on.
 \ir ../setup.sql
 \ir ../scheduler.sql
 
@@ -10,7 +12,7 @@ SELECT dblink_connect('s77', format('dbname=%s host=%s port=%s', current_databas
     btrim(split_part(current_setting('unix_socket_directories'), ',', 1)), current_setting('port'))) \g /dev/null
 SELECT t.pid FROM dblink('s77', 'SELECT pg_backend_pid()') AS t(pid integer) \gset
 
-SELECT plan(6);
+SELECT plan(8);
 
 SELECT dblink_exec('s77', 'SET search_path = public, jobmon') \g /dev/null
 SELECT dblink_exec('s77', 'SET statement_timeout = ''1s''') \g /dev/null
@@ -31,6 +33,16 @@ SELECT dblink_exec('s77', 'RESET statement_timeout') \g /dev/null
 SELECT dblink_exec('s77', 'CALL jobmon.jobmon_dispatch(''0 seconds'')') \g /dev/null
 SELECT ok(NOT jobmon._dispatch_lock_held(:pid), 'its next call of the dispatcher leaves no hold of the lock behind');
 SELECT is((SELECT running FROM jobmon.jobmon_status()), false, 'and jobmon_status() says no dispatcher runs');
+
+-- A dispatcher called for 2 seconds, and another call for a minute while
+-- it runs, which returns at once.
+SELECT dblink_send_query('s77', 'CALL jobmon.jobmon_dispatch(''2 seconds'')') \g /dev/null
+SELECT ok(pg_temp.wait_until(format('SELECT jobmon._dispatch_lock_held(%s)', :pid)),
+          'a dispatcher called by hand for 2 seconds runs');
+CALL jobmon.jobmon_dispatch('1 minute');
+SELECT ok(pg_temp.wait_until(format('SELECT NOT jobmon._dispatch_lock_held(%s)', :pid), '20 seconds'),
+          'it ends about when it said, although another call asked it to go on for a minute');
+SELECT count(*) FROM dblink_get_result('s77', false) AS t(x text) \g /dev/null
 
 SELECT dblink_disconnect('s77') \g /dev/null
 SELECT * FROM finish();

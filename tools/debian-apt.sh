@@ -1,4 +1,4 @@
-# debian-apt.sh - sourced by the tools that fetch from Debian (pg18.sh,
+# debian-apt.sh - sourced by the tools that install or fetch from Debian (deps.sh, pg18.sh,
 # compile-check.sh): install missing packages, and use apt-get with private
 # sources, lists and cache, leaving the machine's apt configuration alone.
 
